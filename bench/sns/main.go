@@ -1,0 +1,272 @@
+// Command sns benchmarks the slsx SNS emulator: Publish throughput with no
+// subscribers through aws-sdk-go-v2 at a fixed concurrency, against an
+// instant HTTP server with a canned body (the client's own cost) and, when
+// moto_server is on PATH, against moto; plus Publish -> Invoke latency.
+//
+//	go run ./bench/sns -d 3s -c 8
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/slsx/slsx/emulator/awsapi"
+	"github.com/slsx/slsx/emulator/lambda"
+	"github.com/slsx/slsx/emulator/sns"
+)
+
+func main() { os.Exit(run()) }
+
+type row struct {
+	name     string
+	ops      int64
+	dur      time.Duration
+	p50, p99 time.Duration
+	note     string
+}
+
+func run() int {
+	d := flag.Duration("d", 3*time.Second, "duration of each throughput run")
+	c := flag.Int("c", 8, "concurrent publishers")
+	n := flag.Int("n", 500, "Publish -> Invoke samples")
+	flag.Parse()
+
+	var rows []row
+	slsx, stop, err := startSlsx()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stop()
+	r, err := throughput("slsx", slsx.url, slsx.topic, *c, *d)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	rows = append(rows, r)
+
+	canned, stopCanned := startCanned()
+	defer stopCanned()
+	rc, err := throughput("canned httptest (client cost)", canned, slsx.topic, *c, *d)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	rows = append(rows, rc)
+
+	if path, err := exec.LookPath("moto_server"); err == nil {
+		url, topic, stopMoto, err := startMoto(path)
+		if err != nil {
+			rows = append(rows, row{name: "moto_server", note: err.Error()})
+		} else {
+			rm, err := throughput("moto_server", url, topic, *c, *d)
+			stopMoto()
+			if err != nil {
+				rm = row{name: "moto_server", note: err.Error()}
+			}
+			rows = append(rows, rm)
+		}
+	} else {
+		rows = append(rows, row{name: "moto_server", note: "not on PATH"})
+	}
+
+	lat, err := invokeLatency(slsx, *n)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+
+	fmt.Printf("Publish, no subscribers, %d concurrent, aws-sdk-go-v2, %s per target\n\n", *c, *d)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\tops\tops/s\tp50\tp99\tvs canned\t")
+	base := float64(rc.ops) / rc.dur.Seconds()
+	for _, r := range rows {
+		if r.note != "" {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t\n", r.name, r.note)
+			continue
+		}
+		rate := float64(r.ops) / r.dur.Seconds()
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%.2fx\t\n", r.name, r.ops, rate, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), rate/base)
+	}
+	_ = tw.Flush()
+	fmt.Printf("\nPublish -> Invoke (lambda subscriber, sequential, %d samples)\n\n", *n)
+	tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "p50\tp90\tp99\tmax\t")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)*9/10].Round(time.Microsecond),
+		lat[len(lat)*99/100].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
+	_ = tw.Flush()
+	return 0
+}
+
+type invoker struct{ ch chan time.Time }
+
+func (i *invoker) Invoke(context.Context, lambda.Request) (lambda.Result, error) {
+	i.ch <- time.Now()
+	return lambda.Result{StatusCode: http.StatusAccepted}, nil
+}
+
+type slsxTarget struct {
+	url, topic, subTopic string
+	inv                  *invoker
+}
+
+func startSlsx() (*slsxTarget, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	url := "http://" + ln.Addr().String()
+	inv := &invoker{ch: make(chan time.Time, 1)}
+	svc, err := sns.New(sns.Options{Identity: awsapi.DefaultIdentity(), Invoker: inv, PublicURL: url})
+	if err != nil {
+		return nil, nil, err
+	}
+	srv := &http.Server{Handler: &awsapi.Edge{SNS: svc.Handler(), Extra: svc.ExtraHandlers()}, ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	cl := client(url)
+	t, err := cl.CreateTopic(context.Background(), &awssns.CreateTopicInput{Name: aws.String("bench")})
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := cl.CreateTopic(context.Background(), &awssns.CreateTopicInput{Name: aws.String("bench-sub")})
+	if err != nil {
+		return nil, nil, err
+	}
+	_, err = cl.Subscribe(context.Background(), &awssns.SubscribeInput{TopicArn: st.TopicArn, Protocol: aws.String("lambda"),
+		Endpoint: aws.String("arn:aws:lambda:us-east-1:000000000000:function:bench")})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &slsxTarget{url: url, topic: *t.TopicArn, subTopic: *st.TopicArn, inv: inv}, func() { _ = svc.Close(); _ = srv.Close() }, nil
+}
+
+// startCanned serves a fixed PublishResponse: the cost of the client,
+// loopback HTTP and XML decoding with no server work.
+func startCanned() (string, func()) {
+	body := []byte(`<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>567910cd-659e-55d4-8ccb-5aaf14679dc0</MessageId></PublishResult><ResponseMetadata><RequestId>d74b8436-ae13-5ab4-a9ff-ce54dfea72a0</RequestId></ResponseMetadata></PublishResponse>`)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/xml")
+		w.Header().Set("x-amzn-RequestId", "d74b8436-ae13-5ab4-a9ff-ce54dfea72a0")
+		_, _ = w.Write(body)
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }
+}
+
+func startMoto(path string) (string, string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", "", nil, err
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
+	if err := cmd.Start(); err != nil {
+		return "", "", nil, err
+	}
+	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := client(url).CreateTopic(context.Background(), &awssns.CreateTopicInput{Name: aws.String("bench")})
+		if err == nil {
+			return url, *out.TopicArn, stop, nil
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return "", "", nil, fmt.Errorf("moto_server did not start: %w", err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func client(url string) *awssns.Client {
+	return awssns.New(awssns.Options{
+		BaseEndpoint: aws.String(url), Region: "us-east-1", RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("bench", "bench", ""),
+		HTTPClient:  &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
+	})
+}
+
+func throughput(name, url, topic string, conc int, d time.Duration) (row, error) {
+	cl := client(url)
+	var ops atomic.Int64
+	var mu sync.Mutex
+	var lats []time.Duration
+	var firstErr error
+	end := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := 0; i < conc; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for time.Now().Before(end) {
+				t0 := time.Now()
+				_, err := cl.Publish(context.Background(), &awssns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("benchmark message")})
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
+					}
+					mu.Unlock()
+					return
+				}
+				local = append(local, time.Since(t0))
+				ops.Add(1)
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return row{}, fmt.Errorf("%s: %w", name, firstErr)
+	}
+	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
+	r := row{name: name, ops: ops.Load(), dur: time.Since(start)}
+	if len(lats) > 0 {
+		r.p50, r.p99 = lats[len(lats)/2], lats[len(lats)*99/100]
+	}
+	return r, nil
+}
+
+// invokeLatency measures from the start of a Publish call to the moment
+// the Lambda invoker is called for it.
+func invokeLatency(t *slsxTarget, n int) ([]time.Duration, error) {
+	cl := client(t.url)
+	out := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
+		t0 := time.Now()
+		if _, err := cl.Publish(context.Background(), &awssns.PublishInput{TopicArn: aws.String(t.subTopic), Message: aws.String("x")}); err != nil {
+			return nil, err
+		}
+		select {
+		case at := <-t.inv.ch:
+			out = append(out, at.Sub(t0))
+		case <-time.After(10 * time.Second):
+			return nil, fmt.Errorf("invocation %d never arrived", i)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
