@@ -1,0 +1,379 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/client"
+	"github.com/docker/docker/pkg/stdcopy"
+	"github.com/slsx/slsx/emulator/lambda"
+)
+
+// Resource settings.
+const (
+	// mbPerVCPU is Lambda's memory for one full vCPU.
+	mbPerVCPU = 1769
+	// minNanoCPUs is the CPU floor: at 128 MB Lambda's share would be
+	// 7% of a core, which makes every cold start and warm call crawl on a
+	// laptop; a quarter of a core keeps small functions usable.
+	minNanoCPUs = 250_000_000
+	// tmpSize is Lambda's default ephemeral storage.
+	tmpSize = "512m"
+	// outputQuiet is how long SyncOutput waits without new output before it
+	// considers the log stream drained. Output reaches slsx through the
+	// daemon (container pipe -> shim -> dockerd -> attach stream), so unlike
+	// a local pipe there is nothing to read synchronously; lines in flight
+	// arrive well within this window on a local daemon.
+	outputQuiet = time.Millisecond
+	// outputSyncMax bounds SyncOutput against a handler that never stops
+	// writing.
+	outputSyncMax = 100 * time.Millisecond
+	// drainAfterExit bounds how long Done waits for the log stream to end
+	// after the container exited.
+	drainAfterExit = 2 * time.Second
+	// removeTimeout bounds the removal of an exited container.
+	removeTimeout = 30 * time.Second
+)
+
+// Start implements lambda.Executor: it creates the container, attaches to
+// its output and starts it.
+func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, error) {
+	id, att, wait, waitErr, err := x.create(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	c := &ctrEnv{
+		x:     x,
+		id:    id,
+		fn:    spec.Function,
+		env:   spec.EnvID,
+		dst:   spec.Output,
+		done:  make(chan struct{}),
+		drain: make(chan struct{}),
+	}
+	if c.dst == nil {
+		c.dst = io.Discard
+	}
+	c.cg = x.cgroups.memoryPeakFile(id)
+	go c.copyOutput(att.Reader, att.Close)
+	if err := x.cli.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		att.Close()
+		x.removeLater(id)
+		return nil, fmt.Errorf("start container for %s: %w", spec.Function, err)
+	}
+	go c.wait(wait, waitErr)
+	return c, nil
+}
+
+// create resolves the image and creates the container, rebuilding the
+// runtime image once if it disappeared since it was last seen.
+func (x *Executor) create(ctx context.Context, spec lambda.EnvSpec) (string, hijacked, <-chan container.WaitResponse, <-chan error, error) {
+	for attempt := 0; ; attempt++ {
+		img, err := x.images.resolve(ctx, spec.Image)
+		if err != nil {
+			return "", hijacked{}, nil, nil, err
+		}
+		cfg, host := x.containerConfig(spec, img)
+		name := containerName(spec.Function, spec.EnvID, x.instance)
+		created, err := x.cli.ContainerCreate(ctx, cfg, host, nil, nil, name)
+		if err != nil {
+			if client.IsErrNotFound(err) && attempt == 0 {
+				x.log.Warn("image disappeared; checking it again", "image", img)
+				x.images.forget(img)
+				continue
+			}
+			return "", hijacked{}, nil, nil, fmt.Errorf("create container for %s: %w", spec.Function, err)
+		}
+		id := created.ID
+		// Attach and wait before start: output from the first instruction
+		// and an exit during start are not missed.
+		att, err := x.cli.ContainerAttach(ctx, id, container.AttachOptions{Stream: true, Stdout: true, Stderr: true})
+		if err != nil {
+			x.removeLater(id)
+			return "", hijacked{}, nil, nil, fmt.Errorf("attach to container for %s: %w", spec.Function, err)
+		}
+		// The wait outlives ctx (which bounds the start only).
+		wait, waitErr := x.cli.ContainerWait(context.WithoutCancel(ctx), id, container.WaitConditionNextExit)
+		return id, hijacked{Reader: att.Reader, Close: att.Close}, wait, waitErr, nil
+	}
+}
+
+type hijacked struct {
+	Reader io.Reader
+	Close  func()
+}
+
+// containerConfig is the container of one environment.
+func (x *Executor) containerConfig(spec lambda.EnvSpec, image string) (*container.Config, *container.HostConfig) {
+	mem := int64(spec.MemoryMB) << 20
+	nano := int64(spec.MemoryMB) * 1e9 / mbPerVCPU
+	if nano < minNanoCPUs {
+		nano = minNanoCPUs
+	}
+	labels := map[string]string{
+		LabelManaged:      "true",
+		LabelInstance:     x.instance,
+		LabelFunction:     spec.Function,
+		LabelEnv:          spec.EnvID,
+		LabelPID:          strconv.Itoa(x.pid),
+		LabelHost:         x.hostname,
+		"slsx.generation": strconv.Itoa(spec.Generation),
+	}
+	cfg := &container.Config{
+		Image:      image,
+		Entrypoint: []string{"/var/task/bootstrap"},
+		Cmd:        []string{},
+		WorkingDir: "/var/task",
+		User:       strconv.Itoa(lambdaUID) + ":" + strconv.Itoa(lambdaGID),
+		Env:        ContainerEnviron(spec.Environ, x.alias),
+		Labels:     labels,
+		// Stdin closed, no TTY: stdout and stderr come multiplexed, in
+		// the order the daemon receives them.
+		AttachStdout: true,
+		AttachStderr: true,
+	}
+	host := &container.HostConfig{
+		Mounts: []mount.Mount{{
+			Type: mount.TypeBind, Source: filepath.Clean(spec.Dir), Target: "/var/task", ReadOnly: true,
+		}},
+		Tmpfs:          map[string]string{"/tmp": "rw,nosuid,nodev,size=" + tmpSize + ",mode=1777"},
+		ReadonlyRootfs: true,
+		AutoRemove:     false, // we remove it ourselves after reading the exit code
+		LogConfig:      container.LogConfig{Type: "none"},
+		Resources: container.Resources{
+			Memory:     mem,
+			MemorySwap: mem, // equal to Memory: no swap, as in Lambda
+			NanoCPUs:   nano,
+		},
+	}
+	if mem == 0 {
+		host.Resources.MemorySwap = 0
+	}
+	if x.alias != "" && !isIP(x.alias) {
+		host.ExtraHosts = []string{x.alias + ":host-gateway"}
+	}
+	return cfg, host
+}
+
+// containerName is unique per environment and readable in `docker ps`.
+func containerName(fn, envID, instance string) string {
+	clean := func(s string) string {
+		b := []byte(s)
+		for i, c := range b {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+				b[i] = '-'
+			}
+		}
+		return string(b)
+	}
+	inst := clean(instance)
+	if len(inst) > 24 {
+		inst = inst[len(inst)-24:]
+	}
+	return "slsx-" + inst + "-" + clean(fn) + "-" + clean(envID)
+}
+
+// removeLater removes a container in the background, detached from the
+// context of the call that failed.
+func (x *Executor) removeLater(id string) {
+	x.removals.Add(1)
+	go func() {
+		defer x.removals.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+		defer cancel()
+		err := x.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true})
+		if err != nil && !client.IsErrNotFound(err) && !isRemovalInProgress(err) {
+			x.log.Warn("remove container", "container", shortID(id), "err", err)
+		}
+	}()
+}
+
+// ctrEnv is one environment's container.
+type ctrEnv struct {
+	x   *Executor
+	id  string
+	fn  string
+	env string
+	dst io.Writer
+	cg  string // cgroup memory peak file, "" when not reachable
+
+	done  chan struct{}
+	drain chan struct{} // closed when the output stream ended
+	err   error
+
+	killed  atomic.Bool
+	exited  atomic.Bool
+	lastOut atomic.Int64 // unix nanos of the last output received
+	peak    atomic.Int64 // bytes
+	statsIn atomic.Bool  // a stats read is in flight
+}
+
+func (c *ctrEnv) Done() <-chan struct{} { return c.done }
+func (c *ctrEnv) Err() error            { return c.err }
+
+// ID is the container id.
+func (c *ctrEnv) ID() string { return c.id }
+
+func (c *ctrEnv) signal(sig string) error {
+	if c.exited.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), removeTimeout)
+	defer cancel()
+	err := c.x.cli.ContainerKill(ctx, c.id, sig)
+	if err != nil && (client.IsErrNotFound(err) || strings.Contains(err.Error(), "is not running")) {
+		return nil
+	}
+	return err
+}
+
+// Kill implements lambda.Env. The container is removed once it exited.
+func (c *ctrEnv) Kill() error {
+	c.killed.Store(true)
+	return c.signal("SIGKILL")
+}
+
+// Terminate implements lambda.Env.
+func (c *ctrEnv) Terminate() error { return c.signal("SIGTERM") }
+
+// outWriter forwards demultiplexed output to dst and stamps its arrival.
+type outWriter struct{ c *ctrEnv }
+
+func (w outWriter) Write(p []byte) (int, error) {
+	w.c.lastOut.Store(time.Now().UnixNano())
+	_, _ = w.c.dst.Write(p)
+	return len(p), nil
+}
+
+// copyOutput moves the attach stream to dst until it ends. One goroutine,
+// one writer for both streams: dst sees writes one at a time, in the order
+// the daemon sent them.
+func (c *ctrEnv) copyOutput(r io.Reader, closeFn func()) {
+	defer close(c.drain)
+	defer closeFn()
+	w := outWriter{c}
+	if _, err := stdcopy.StdCopy(w, w, r); err != nil && !c.exited.Load() {
+		c.x.log.Debug("container output stream", "container", shortID(c.id), "err", err)
+	}
+}
+
+// SyncOutput implements lambda.Env: it returns once the stream has been
+// quiet for outputQuiet since the call (or the last byte), or has ended.
+func (c *ctrEnv) SyncOutput() {
+	start := time.Now()
+	deadline := start.Add(outputSyncMax)
+	for {
+		last := time.Unix(0, c.lastOut.Load())
+		if last.Before(start) {
+			last = start
+		}
+		wait := c.x.quiet - time.Since(last)
+		if wait <= 0 || time.Now().After(deadline) {
+			return
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-c.drain:
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// MaxMemoryMB implements lambda.Env from the container's cgroup when slsx
+// can read it, else from the Docker stats API (read in the background,
+// so the value may lag one call).
+func (c *ctrEnv) MaxMemoryMB() int {
+	if !c.exited.Load() {
+		if c.cg != "" {
+			if b, ok := readCgroupInt(c.cg); ok {
+				c.storePeak(b)
+			}
+		} else if c.statsIn.CompareAndSwap(false, true) {
+			go func() {
+				defer c.statsIn.Store(false)
+				c.readStats()
+			}()
+		}
+	}
+	return int((c.peak.Load() + (1<<20 - 1)) >> 20)
+}
+
+func (c *ctrEnv) storePeak(b int64) {
+	for {
+		cur := c.peak.Load()
+		if b <= cur || c.peak.CompareAndSwap(cur, b) {
+			return
+		}
+	}
+}
+
+func (c *ctrEnv) readStats() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if b := containerPeak(ctx, c.x.cli, c.id); b > 0 {
+		c.storePeak(b)
+	}
+}
+
+// wait turns the container's exit into Done and Err, then removes it.
+func (c *ctrEnv) wait(wait <-chan container.WaitResponse, waitErr <-chan error) {
+	var err error
+	select {
+	case r := <-wait:
+		switch {
+		case r.Error != nil && r.Error.Message != "":
+			err = errors.New("docker: " + r.Error.Message)
+		default:
+			err = exitError(r.StatusCode, c.killed.Load())
+		}
+	case e := <-waitErr:
+		// The daemon went away or the container was removed under us.
+		err = fmt.Errorf("docker: lost container %s: %v", shortID(c.id), e)
+	}
+	// Last peak before the cgroup disappears.
+	if c.cg != "" {
+		if b, ok := readCgroupInt(c.cg); ok {
+			c.storePeak(b)
+		}
+	}
+	c.exited.Store(true)
+	select {
+	case <-c.drain:
+	case <-time.After(drainAfterExit):
+	}
+	c.err = err
+	// Registered before Done closes, so Close (after the pool saw every
+	// environment exit) waits for this removal.
+	c.x.removeLater(c.id)
+	close(c.done)
+}
+
+// exitError words a container exit code as Go's ProcessState does. Docker
+// reports death by signal N as 128+N; a kill slsx sent is always
+// "signal: killed".
+func exitError(code int64, killed bool) error {
+	switch {
+	case killed && (code == 137 || code == 143):
+		return errors.New("signal: killed")
+	case code == 0:
+		return nil
+	case code > 128 && code < 128+32:
+		return errors.New("signal: " + syscall.Signal(code-128).String())
+	default:
+		return errors.New("exit status " + strconv.FormatInt(code, 10))
+	}
+}
+
+var _ lambda.Executor = (*Executor)(nil)
