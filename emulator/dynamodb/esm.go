@@ -1,0 +1,366 @@
+package dynamodb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/slsx/slsx/emulator/config"
+	"github.com/slsx/slsx/emulator/lambda"
+	"github.com/slsx/slsx/emulator/telemetry"
+)
+
+// Event-source mapping timing.
+const (
+	// pollInterval is how often an idle mapping looks for a table or stream
+	// that does not exist yet; new records wake it at once.
+	pollInterval = 250 * time.Millisecond
+	// maxPayload is Lambda's synchronous payload limit (6 MB).
+	maxPayload = 6 << 20
+	// retryBase and retryMax bound the backoff between failed batches.
+	retryBase = 200 * time.Millisecond
+	retryMax  = 5 * time.Second
+)
+
+// mappings runs the stream event-source mappings.
+type mappings struct {
+	s       *Service
+	mu      sync.Mutex
+	running map[string]*mapping
+	// checkpoints survive a mapping's replacement on hot reload so a
+	// changed trigger resumes where the old one stopped.
+	checkpoints map[string]checkpoint
+}
+
+type checkpoint struct {
+	arn string
+	pos uint64
+}
+
+type mapping struct {
+	cfg    config.StreamTrigger
+	cancel context.CancelFunc
+	done   chan struct{}
+	cp     checkpoint
+	cpMu   sync.Mutex
+}
+
+func newMappings(s *Service) *mappings {
+	return &mappings{s: s, running: map[string]*mapping{}, checkpoints: map[string]checkpoint{}}
+}
+
+func mappingKey(t *config.StreamTrigger) string { return t.Table + "\x00" + t.Function }
+
+// SetStreamTriggers replaces the running event-source mappings. Unchanged
+// triggers keep running; changed ones restart from their checkpoint;
+// removed or disabled ones stop (a disabled one keeps its checkpoint).
+func (s *Service) SetStreamTriggers(triggers []*config.StreamTrigger) {
+	m := s.esm
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	want := map[string]config.StreamTrigger{}
+	for _, t := range triggers {
+		if t == nil || !t.Enabled {
+			continue
+		}
+		c := *t
+		if c.BatchSize <= 0 {
+			c.BatchSize = 100
+		}
+		if c.StartingPosition == "" {
+			c.StartingPosition = "LATEST"
+		}
+		want[mappingKey(t)] = c
+	}
+	for k, mp := range m.running {
+		if c, ok := want[k]; ok && c == mp.cfg {
+			delete(want, k)
+			continue
+		}
+		mp.cancel()
+		<-mp.done
+		m.checkpoints[k] = mp.checkpoint()
+		delete(m.running, k)
+	}
+	if s.ctx.Err() != nil {
+		return
+	}
+	if s.invoker == nil && len(want) > 0 {
+		s.log.Warn("dynamodb stream triggers ignored: no Lambda service to invoke", "triggers", len(want))
+		return
+	}
+	for k, c := range want {
+		ctx, cancel := context.WithCancel(s.ctx)
+		mp := &mapping{cfg: c, cancel: cancel, done: make(chan struct{})}
+		if cp, ok := m.checkpoints[k]; ok {
+			mp.cp = cp
+		}
+		m.running[k] = mp
+		go func() {
+			defer close(mp.done)
+			s.runMapping(ctx, mp)
+		}()
+	}
+}
+
+func (m *mappings) stopAll() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, mp := range m.running {
+		mp.cancel()
+		<-mp.done
+		delete(m.running, k)
+	}
+}
+
+func (mp *mapping) checkpoint() checkpoint {
+	mp.cpMu.Lock()
+	defer mp.cpMu.Unlock()
+	return mp.cp
+}
+
+func (mp *mapping) setCheckpoint(cp checkpoint) {
+	mp.cpMu.Lock()
+	mp.cp = cp
+	mp.cpMu.Unlock()
+}
+
+// currentStream returns the table's enabled stream, or nil.
+func (s *Service) currentStream(name string) *stream {
+	t := s.table(name)
+	if t == nil {
+		return nil
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	if !t.meta.StreamEnabled {
+		return nil
+	}
+	return t.stream
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-tm.C:
+		return true
+	}
+}
+
+func (s *Service) runMapping(ctx context.Context, mp *mapping) {
+	cfg := mp.cfg
+	for ctx.Err() == nil {
+		st := s.currentStream(cfg.Table)
+		if st == nil {
+			if !sleepCtx(ctx, pollInterval) {
+				return
+			}
+			continue
+		}
+		cp := mp.checkpoint()
+		if cp.arn != st.arn {
+			// A new stream (first start, or the stream was re-enabled).
+			pos := st.startSeq - 1
+			if cfg.StartingPosition != "TRIM_HORIZON" && cp.arn == "" {
+				pos = st.last()
+			}
+			cp = checkpoint{arn: st.arn, pos: pos}
+			mp.setCheckpoint(cp)
+		}
+		recs, wake := st.after(cp.pos, cfg.BatchSize)
+		if len(recs) == 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			case <-time.After(pollInterval):
+			}
+			continue
+		}
+		if len(recs) < cfg.BatchSize && cfg.BatchingWindow > 0 {
+			deadline := time.Now().Add(cfg.BatchingWindow)
+			for len(recs) < cfg.BatchSize && time.Now().Before(deadline) {
+				var w <-chan struct{}
+				recs, w = st.after(cp.pos, cfg.BatchSize)
+				if len(recs) >= cfg.BatchSize {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					return
+				case <-w:
+				case <-time.After(time.Until(deadline)):
+				}
+			}
+			recs, _ = st.after(cp.pos, cfg.BatchSize)
+		}
+		recs = capPayload(recs, st.arn)
+		if !s.deliver(ctx, mp, st, recs, 0) {
+			return
+		}
+		mp.setCheckpoint(checkpoint{arn: st.arn, pos: recs[len(recs)-1].seq})
+	}
+}
+
+// capPayload trims a batch so its event stays under Lambda's 6 MB limit.
+func capPayload(recs []*streamRec, arn string) []*streamRec {
+	size := 16
+	for i, r := range recs {
+		size += len(r.body) + len(arn) + 24
+		if i > 0 && size > maxPayload {
+			return recs[:i]
+		}
+	}
+	return recs
+}
+
+func buildEvent(recs []*streamRec, arn string) []byte {
+	b := []byte(`{"Records":[`)
+	for i, r := range recs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r.body...)
+		if r.ttl {
+			b = append(b, ttlIdentityLambda...)
+		}
+		b = append(b, `,"eventSourceARN":`...)
+		b = appendJSONString(b, arn)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// deliver invokes the function with recs until the batch succeeds or is
+// given up (retries exhausted); it returns false only when ctx ended.
+// attempts counts the failed invocations of this batch so far.
+func (s *Service) deliver(ctx context.Context, mp *mapping, st *stream, recs []*streamRec, attempts int) bool {
+	cfg := mp.cfg
+	for {
+		if ctx.Err() != nil {
+			return false
+		}
+		failedFrom, errText, platform := s.invokeBatch(ctx, cfg, st, recs)
+		if errText == "" {
+			return true
+		}
+		if platform {
+			// Throttles and service errors retry without counting.
+			if !sleepCtx(ctx, backoff(attempts+1)) {
+				return false
+			}
+			continue
+		}
+		attempts++
+		if cfg.MaximumRetryAttempts >= 0 && attempts > cfg.MaximumRetryAttempts {
+			s.log.Warn("stream batch discarded after retries", "table", cfg.Table, "function", cfg.Function,
+				"records", len(recs), "attempts", attempts, "err", errText)
+			return true
+		}
+		if failedFrom > 0 {
+			// Partial batch response: everything before the lowest
+			// reported failure is done; the batch is split there (which
+			// is also what bisection does with a partial response).
+			mp.setCheckpoint(checkpoint{arn: st.arn, pos: recs[failedFrom-1].seq})
+			recs = recs[failedFrom:]
+		} else if cfg.BisectBatchOnFunctionError && len(recs) > 1 {
+			half := len(recs) / 2
+			if !s.deliver(ctx, mp, st, recs[:half], attempts) {
+				return false
+			}
+			mp.setCheckpoint(checkpoint{arn: st.arn, pos: recs[half-1].seq})
+			return s.deliver(ctx, mp, st, recs[half:], attempts)
+		}
+		if !sleepCtx(ctx, backoff(attempts)) {
+			return false
+		}
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	d := retryBase << min(attempt, 8)
+	return min(d, retryMax)
+}
+
+// invokeBatch runs one invocation. It returns errText "" on success; with a
+// partial batch response failedFrom is the index of the lowest failed
+// record; platform marks errors that are not the function's.
+func (s *Service) invokeBatch(ctx context.Context, cfg config.StreamTrigger, st *stream, recs []*streamRec) (failedFrom int, errText string, platform bool) {
+	trace := ""
+	for _, r := range recs {
+		if r.trace != "" {
+			trace = r.trace
+			break
+		}
+	}
+	ev := telemetry.StreamBatch{At: telemetry.Now(), Table: cfg.Table, Function: cfg.Function, Records: len(recs), TraceID: trace}
+	defer func() {
+		ev.Err = errText
+		if s.bus != nil {
+			s.bus.Publish(ev)
+		}
+	}()
+	if s.invoker == nil {
+		return 0, "no Lambda service to invoke " + cfg.Function, true
+	}
+	res, err := s.invoker.Invoke(ctx, lambda.Request{
+		Function: cfg.Function,
+		Payload:  buildEvent(recs, st.arn),
+		Type:     lambda.RequestResponse,
+		Trigger:  "ddb:" + cfg.Table,
+		TraceID:  trace,
+	})
+	if err != nil {
+		return 0, err.Error(), true
+	}
+	if res.FunctionError != "" {
+		return 0, fmt.Sprintf("%s: %s", res.FunctionError, bytes.TrimSpace(res.Payload)), false
+	}
+	if !cfg.ReportBatchItemFailures {
+		return 0, "", false
+	}
+	return batchItemFailures(res.Payload, recs)
+}
+
+// batchItemFailures interprets a ReportBatchItemFailures response.
+func batchItemFailures(payload []byte, recs []*streamRec) (int, string, bool) {
+	p := bytes.TrimSpace(payload)
+	if len(p) == 0 || string(p) == "null" {
+		return 0, "", false
+	}
+	var resp struct {
+		BatchItemFailures []map[string]*string `json:"batchItemFailures"`
+	}
+	if err := json.Unmarshal(p, &resp); err != nil {
+		return 0, "", false // not a batch response: success
+	}
+	if len(resp.BatchItemFailures) == 0 {
+		return 0, "", false
+	}
+	lowest := -1
+	for _, f := range resp.BatchItemFailures {
+		id := f["itemIdentifier"]
+		idx := -1
+		if id != nil {
+			for i, r := range recs {
+				if seqString(r.seq) == *id {
+					idx = i
+					break
+				}
+			}
+		}
+		if idx < 0 {
+			return 0, "invalid batchItemFailures itemIdentifier: the whole batch failed", false
+		}
+		if lowest < 0 || idx < lowest {
+			lowest = idx
+		}
+	}
+	return lowest, fmt.Sprintf("%d records reported as failed", len(recs)-lowest), false
+}

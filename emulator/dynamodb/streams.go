@@ -1,0 +1,268 @@
+package dynamodb
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"hash/crc32"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/slsx/slsx/emulator/dynamodb/attr"
+)
+
+// streamRetention is how long stream records stay readable (24 h on AWS).
+const streamRetention = 24 * time.Hour
+
+// seqDigits is the minimum width of a sequence number (AWS: 21-40 digits).
+const seqDigits = 21
+
+// stream is one DynamoDB stream with its single shard. Records are appended
+// under the table lock (so they follow commit order) and read under mu.
+type stream struct {
+	arn, label, view, table string
+	created                 time.Time
+	shardID                 string
+	key                     keySchema
+	startSeq                uint64
+	seq                     *seqSource
+
+	mu       sync.Mutex
+	recs     []*streamRec
+	trimmed  uint64 // highest sequence number dropped by retention
+	disabled bool
+	endSeq   uint64
+	notify   chan struct{} // closed on every append, then replaced
+}
+
+type streamRec struct {
+	seq   uint64
+	at    time.Time
+	body  []byte // the Record JSON without userIdentity and closing brace
+	trace string
+	ttl   bool // a TTL delete, which carries userIdentity
+}
+
+// Identity of TTL deletes. The Streams API model names the members
+// PrincipalId/Type (what the SDKs parse); the Lambda event, per
+// aws-lambda-go's events.DynamoDBUserIdentity, principalId/type.
+const (
+	ttlIdentityAPI    = `,"userIdentity":{"PrincipalId":"dynamodb.amazonaws.com","Type":"Service"}`
+	ttlIdentityLambda = `,"userIdentity":{"principalId":"dynamodb.amazonaws.com","type":"Service"}`
+)
+
+// appendAPI appends the record as GetRecords returns it.
+func (r *streamRec) appendAPI(b []byte) []byte {
+	b = append(b, r.body...)
+	if r.ttl {
+		b = append(b, ttlIdentityAPI...)
+	}
+	return append(b, '}')
+}
+
+// seqSource hands out strictly increasing sequence numbers for every
+// stream of a service. It starts from the wall clock in microseconds so
+// numbers keep increasing across restarts.
+type seqSource struct {
+	mu   sync.Mutex
+	next uint64
+}
+
+func newSeqSource() *seqSource { return &seqSource{next: uint64(time.Now().UnixMicro()) * 1000} }
+
+func (q *seqSource) take() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.next++
+	return q.next
+}
+
+func (q *seqSource) peek() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.next
+}
+
+func seqString(n uint64) string {
+	s := strconv.FormatUint(n, 10)
+	for len(s) < seqDigits {
+		s = "0" + s
+	}
+	return s
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func newStream(s *Service, t *table, label, view string, created time.Time) *stream {
+	arn := s.tableARN(t.meta.Name) + "/stream/" + label
+	st := &stream{
+		arn:     arn,
+		label:   label,
+		view:    view,
+		table:   t.meta.Name,
+		created: created,
+		// Derived from the stream, so the shard keeps its id across restarts.
+		shardID:  fmt.Sprintf("shardId-%020d-%08x", created.UnixMilli(), crc32.ChecksumIEEE([]byte(arn))),
+		key:      t.meta.Key,
+		seq:      s.seq,
+		startSeq: s.seq.peek() + 1,
+		notify:   make(chan struct{}),
+	}
+	s.streamsMu.Lock()
+	s.streams[st.arn] = st
+	s.streamsMu.Unlock()
+	return st
+}
+
+// record appends the stream record of one committed change. oldItem/newItem
+// nil mean absent. Caller holds the table lock.
+func (st *stream) record(oldItem attr.Item, existed bool, newItem attr.Item, k keySchema, trace string, ttl bool) {
+	var name string
+	switch {
+	case newItem == nil:
+		name = "REMOVE"
+	case !existed:
+		name = "INSERT"
+	default:
+		if oldItem != nil && attr.Equal(attr.Value{Kind: attr.M, Map: oldItem}, attr.Value{Kind: attr.M, Map: newItem}) {
+			return // a write that changes nothing leaves no record
+		}
+		name = "MODIFY"
+	}
+	src := newItem
+	if src == nil {
+		src = oldItem
+	}
+	keys := k.keyItem(src)
+	now := time.Now()
+	seq := st.seq.take()
+	size := attr.ItemSize(keys)
+	b := make([]byte, 0, 256)
+	b = append(b, `{"awsRegion":`...)
+	b = appendJSONString(b, regionOf(st.arn))
+	b = append(b, `,"dynamodb":{"ApproximateCreationDateTime":`...)
+	b = strconv.AppendInt(b, now.Unix(), 10)
+	b = append(b, `,"Keys":`...)
+	b = attr.AppendItemJSON(b, keys)
+	if newItem != nil && (st.view == "NEW_IMAGE" || st.view == "NEW_AND_OLD_IMAGES") {
+		b = append(b, `,"NewImage":`...)
+		b = attr.AppendItemJSON(b, newItem)
+		size += attr.ItemSize(newItem)
+	}
+	if oldItem != nil && (st.view == "OLD_IMAGE" || st.view == "NEW_AND_OLD_IMAGES") {
+		b = append(b, `,"OldImage":`...)
+		b = attr.AppendItemJSON(b, oldItem)
+		size += attr.ItemSize(oldItem)
+	}
+	b = append(b, `,"SequenceNumber":"`...)
+	b = append(b, seqString(seq)...)
+	b = append(b, `","SizeBytes":`...)
+	b = strconv.AppendInt(b, int64(size), 10)
+	b = append(b, `,"StreamViewType":"`...)
+	b = append(b, st.view...)
+	b = append(b, `"},"eventID":"`...)
+	b = append(b, randomHex(16)...)
+	b = append(b, `","eventName":"`...)
+	b = append(b, name...)
+	b = append(b, `","eventSource":"aws:dynamodb","eventVersion":"1.1"`...)
+	// The closing brace and userIdentity are added by the reader: the
+	// Streams API and the Lambda event spell the identity differently.
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.disabled {
+		return
+	}
+	st.recs = append(st.recs, &streamRec{seq: seq, at: now, body: b, trace: trace, ttl: ttl})
+	// Retention: drop records older than 24 h.
+	cut := 0
+	for cut < len(st.recs) && now.Sub(st.recs[cut].at) > streamRetention {
+		st.trimmed = st.recs[cut].seq
+		cut++
+	}
+	if cut > 0 {
+		st.recs = append(st.recs[:0:0], st.recs[cut:]...)
+	}
+	close(st.notify)
+	st.notify = make(chan struct{})
+}
+
+// regionOf reads the region out of an ARN.
+func regionOf(arn string) string {
+	parts := splitN(arn, ':', 6)
+	if len(parts) > 3 {
+		return parts[3]
+	}
+	return ""
+}
+
+func splitN(s string, sep byte, n int) []string {
+	var out []string
+	for len(out) < n-1 {
+		i := indexByte(s, sep)
+		if i < 0 {
+			break
+		}
+		out = append(out, s[:i])
+		s = s[i+1:]
+	}
+	return append(out, s)
+}
+
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
+
+// disable closes the shard; readers see EndingSequenceNumber.
+func (st *stream) disable() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.disabled {
+		return
+	}
+	st.disabled = true
+	st.endSeq = st.startSeq - 1
+	if n := len(st.recs); n > 0 {
+		st.endSeq = st.recs[n-1].seq
+	}
+	close(st.notify)
+	st.notify = make(chan struct{})
+}
+
+// after returns up to max records with a sequence number > pos, and the
+// channel that is closed on the next append.
+func (st *stream) after(pos uint64, max int) ([]*streamRec, <-chan struct{}) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	i := sort.Search(len(st.recs), func(i int) bool { return st.recs[i].seq > pos })
+	j := i + max
+	if j > len(st.recs) {
+		j = len(st.recs)
+	}
+	return append([]*streamRec(nil), st.recs[i:j]...), st.notify
+}
+
+// last returns the newest sequence number in the stream (or the position
+// just before the first record when there is none).
+func (st *stream) last() uint64 {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if n := len(st.recs); n > 0 {
+		return st.recs[n-1].seq
+	}
+	if st.trimmed > 0 {
+		return st.trimmed
+	}
+	return st.startSeq - 1
+}
