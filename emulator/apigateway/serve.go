@@ -123,7 +123,10 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.requestID = awsapi.RequestID()
 		f.extendedID = shortRequestID()
 	} else {
+		// HTTP API payload 1.0 events carry extendedRequestId too; AWS
+		// fills it with the request id.
 		f.requestID = shortRequestID()
+		f.extendedID = f.requestID
 	}
 	f.traceID = r.Header.Get("X-Amzn-Trace-Id")
 	if f.traceID == "" {
@@ -137,7 +140,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		routeKey = c.route.key
 	}
 	g.opts.Bus.Publish(telemetry.HTTPRequest{
-		At: telemetry.At{Time: start}, API: st.api.Name, Method: r.Method, Path: r.URL.Path,
+		At: telemetry.Now(), API: st.api.Name, Method: r.Method, Path: r.URL.Path,
 		RouteKey: routeKey, Function: c.function, Status: resp.status, Duration: time.Since(start),
 		RequestID: f.requestID, TraceID: f.traceID,
 	})

@@ -38,7 +38,8 @@ type InvocationStarted struct {
 	Event      []byte // the payload handed to the handler
 }
 
-// InvocationFinished is published when an invocation ends, successfully or not.
+// InvocationFinished is published when an invocation ends, successfully or
+// not (Time - Duration is when it started).
 type InvocationFinished struct {
 	At
 	Function     string
@@ -152,7 +153,8 @@ type ConfigReloaded struct {
 	Err string
 }
 
-// HTTPRequest is published by the API Gateway emulator for every request.
+// HTTPRequest is published by the API Gateway emulator for every request,
+// when its response is complete (Time - Duration is when it arrived).
 type HTTPRequest struct {
 	At
 	API       string
