@@ -1,0 +1,232 @@
+package lambda
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// ProcessExecutor runs each environment as a child process of slsx: the
+// artifact's bootstrap, in its own process group so that a kill takes any
+// children with it, with stdout and stderr on one pipe.
+type ProcessExecutor struct{}
+
+// Name implements Executor.
+func (ProcessExecutor) Name() string { return "process" }
+
+// outputChunk is the read size for environment output. 64 KiB is the
+// default Linux pipe capacity, so one read usually empties the pipe.
+const outputChunk = 64 << 10
+
+// Start implements Executor.
+func (ProcessExecutor) Start(ctx context.Context, spec EnvSpec) (Env, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(spec.Dir, "bootstrap")
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("create output pipe: %w", err)
+	}
+	cmd := exec.Command(path)
+	cmd.Dir = spec.Dir
+	cmd.Env = spec.Environ
+	// The same *os.File for both streams: the child writes straight into
+	// one pipe, so ordering between stdout and stderr is kept and no copy
+	// goroutine sits between the child and us.
+	cmd.Stdout = w
+	cmd.Stderr = w
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
+	w.Close()
+	rc, err := r.SyscallConn()
+	if err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = cmd.Wait()
+		r.Close()
+		return nil, fmt.Errorf("output pipe: %w", err)
+	}
+	p := &procEnv{
+		cmd:  cmd,
+		pid:  cmd.Process.Pid,
+		out:  r,
+		rc:   rc,
+		dst:  spec.Output,
+		buf:  make([]byte, outputChunk),
+		done: make(chan struct{}),
+	}
+	if p.dst == nil {
+		p.dst = io.Discard
+	}
+	go p.readLoop()
+	go p.wait()
+	return p, nil
+}
+
+type procEnv struct {
+	cmd  *exec.Cmd
+	pid  int
+	out  *os.File
+	rc   syscall.RawConn
+	dst  io.Writer
+	done chan struct{}
+	err  error
+
+	// mu serialises reads of the pipe and writes to dst, so SyncOutput
+	// can read what is left in the pipe without reordering lines.
+	mu     sync.Mutex
+	buf    []byte
+	eof    bool
+	hwm    atomic.Int64 // last VmHWM seen, in kB
+	hwmAt  atomic.Int64 // when it was read, unix ns
+	waited atomic.Bool
+}
+
+func (p *procEnv) Done() <-chan struct{} { return p.done }
+func (p *procEnv) Err() error            { return p.err }
+
+func (p *procEnv) Kill() error {
+	if p.waited.Load() {
+		return nil
+	}
+	return syscall.Kill(-p.pid, syscall.SIGKILL)
+}
+
+func (p *procEnv) Terminate() error {
+	if p.waited.Load() {
+		return nil
+	}
+	return syscall.Kill(-p.pid, syscall.SIGTERM)
+}
+
+func (p *procEnv) wait() {
+	err := p.cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		// "exit status 3" / "signal: killed", without exec's wrapping.
+		err = errors.New(ee.ProcessState.String())
+	}
+	p.err = err
+	p.waited.Store(true)
+	// The group may hold children that outlive the bootstrap; they belong
+	// to this environment and go with it.
+	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	close(p.done)
+}
+
+// readLoop moves output from the pipe to dst until every writer is gone.
+func (p *procEnv) readLoop() {
+	defer p.out.Close()
+	for {
+		err := p.rc.Read(func(fd uintptr) bool {
+			for {
+				p.mu.Lock()
+				if p.eof {
+					p.mu.Unlock()
+					return true
+				}
+				n, err := syscall.Read(int(fd), p.buf)
+				if n > 0 {
+					_, _ = p.dst.Write(p.buf[:n])
+				}
+				if n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR {
+					p.eof = true
+				}
+				p.mu.Unlock()
+				if err == syscall.EAGAIN {
+					return false // wait for the poller
+				}
+				if p.eof {
+					return true
+				}
+			}
+		})
+		p.mu.Lock()
+		eof := p.eof
+		p.mu.Unlock()
+		if err != nil || eof {
+			return
+		}
+	}
+}
+
+// SyncOutput implements Env: whatever is still in the pipe is read now.
+// The pipe holds at most its capacity, so this is bounded even when the
+// child keeps writing.
+func (p *procEnv) SyncOutput() {
+	_ = p.rc.Control(func(fd uintptr) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.eof {
+			return
+		}
+		for budget := 16 * outputChunk; budget > 0; {
+			n, err := syscall.Read(int(fd), p.buf)
+			if n > 0 {
+				_, _ = p.dst.Write(p.buf[:n])
+				budget -= n
+			}
+			if err == syscall.EINTR {
+				continue
+			}
+			if n <= 0 || err != nil {
+				return
+			}
+		}
+	})
+}
+
+var vmHWM = []byte("VmHWM:")
+
+// hwmInterval rate-limits reads of /proc/PID/status: the kernel builds
+// that file on every read, which costs as much as the rest of a warm
+// invocation. The peak only grows, so a value up to this old is a close
+// lower bound.
+const hwmInterval = 100 * time.Millisecond
+
+// MaxMemoryMB reads the peak RSS of the bootstrap from /proc.
+func (p *procEnv) MaxMemoryMB() int {
+	now := time.Now().UnixNano()
+	if last := p.hwmAt.Load(); !p.waited.Load() && now-last >= int64(hwmInterval) && p.hwmAt.CompareAndSwap(last, now) {
+		if kb := readHWM(p.pid); kb > 0 {
+			p.hwm.Store(kb)
+		}
+	}
+	kb := p.hwm.Load()
+	return int((kb + 1023) / 1024)
+}
+
+func readHWM(pid int) int64 {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if bytes.HasPrefix(line, vmHWM) {
+			fields := bytes.Fields(line[len(vmHWM):])
+			if len(fields) > 0 {
+				kb, _ := strconv.ParseInt(string(fields[0]), 10, 64)
+				return kb
+			}
+		}
+	}
+	return 0
+}
