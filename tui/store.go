@@ -406,7 +406,9 @@ func (s *store) apply(e telemetry.Event) {
 		if f.build != buildFailed {
 			f.build = buildReady
 		}
-		s.pushBuild(&buildEntry{at: e.Time, kind: "swap", function: e.Function, gen: e.NewGeneration, oldGen: e.OldGeneration})
+		if e.OldGeneration != 0 { // 0: first deployment, not a reload
+			s.pushBuild(&buildEntry{at: e.Time, kind: "swap", function: e.Function, gen: e.NewGeneration, oldGen: e.OldGeneration})
+		}
 	case telemetry.ChangeDetected:
 		s.pushBuild(&buildEntry{at: e.Time, kind: "change", paths: append([]string(nil), e.Paths...), fns: append([]string(nil), e.Functions...)})
 	case telemetry.ConfigReloaded:

@@ -16,6 +16,15 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// reservedConcurrency maps a file's reserved concurrency to the model's:
+// an explicit 0 (AWS's way to turn a function off) becomes ReservedZero.
+func reservedConcurrency(v int) int {
+	if v == 0 {
+		return ReservedZero
+	}
+	return v
+}
+
 // fileNames are the project file names Load looks for, in order.
 var fileNames = []string{"slsx.yaml", "slsx.yml"}
 
@@ -434,7 +443,7 @@ func (l *loader) function(e entry, p string) {
 	}
 	if fe, ok := f["concurrency"]; ok {
 		if v, ok := l.integer(fe.val, join(p, "concurrency"), 0, MaxConcurrency, ""); ok {
-			fn.Concurrency = v
+			fn.Concurrency = reservedConcurrency(v)
 		}
 	}
 	if fe, ok := f["architecture"]; ok {

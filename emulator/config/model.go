@@ -15,9 +15,12 @@ const (
 	DefaultTimeout     = 3 * time.Second // AWS's default Timeout
 	DefaultConcurrency = 10              // local default reserved concurrency
 	MaxConcurrency     = 1000            // AWS's default account limit
-	DefaultAPIName     = "default"
-	DefaultAPIPort     = 3000
-	DefaultAWSPort     = 4566
+	// ReservedZero is Function.Concurrency for a reserved concurrency of 0,
+	// which AWS uses to switch a function off: every call is throttled.
+	ReservedZero   = -1
+	DefaultAPIName = "default"
+	DefaultAPIPort = 3000
+	DefaultAWSPort = 4566
 )
 
 // Project is one loaded project.
@@ -46,7 +49,7 @@ type Function struct {
 	Handler      string // Go main package, relative to Project.Dir, e.g. "./functions/users"
 	MemoryMB     int
 	Timeout      time.Duration
-	Concurrency  int               // reserved concurrency (the pool's limit)
+	Concurrency  int               // reserved concurrency (the pool's limit); 0 = DefaultConcurrency, ReservedZero = throttle everything
 	Environment  map[string]string // user variables
 	Architecture string            // "x86_64" (default) or "arm64"
 	Runtime      string            // "process" or "docker"; "" means Project.Runtime

@@ -330,6 +330,9 @@ func (l *loader) function(id string, res, props map[string]any) {
 		case "ReservedConcurrentExecutions":
 			if n, good := l.integer(v, fp, 0, config.MaxConcurrency, ""); good {
 				fn.Concurrency = n
+				if n == 0 {
+					fn.Concurrency = config.ReservedZero
+				}
 			}
 		case "Architectures":
 			list, isList := v.([]any)
