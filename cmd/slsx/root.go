@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -74,7 +75,8 @@ func run(args []string, s streams) int {
 
 func isFlagError(err error) bool {
 	var fe flagError
-	return errors.As(err, &fe)
+	// cobra reports an unknown subcommand as a plain error.
+	return errors.As(err, &fe) || strings.HasPrefix(err.Error(), "unknown command ")
 }
 
 type flagError struct{ error }
@@ -104,7 +106,24 @@ AWS_ENDPOINT_URL and dummy credentials in every function's environment.`,
 	for _, add := range extraCommands {
 		root.AddCommand(add(s))
 	}
+	markArgErrors(root)
 	return root
+}
+
+// markArgErrors makes a wrong number of arguments a usage error (exit 2)
+// for every command, like a bad flag.
+func markArgErrors(cmd *cobra.Command) {
+	if check := cmd.Args; check != nil {
+		cmd.Args = func(c *cobra.Command, args []string) error {
+			if err := check(c, args); err != nil {
+				return usageError{err}
+			}
+			return nil
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		markArgErrors(sub)
+	}
 }
 
 // extraCommands lets each command file register itself, keeping root.go

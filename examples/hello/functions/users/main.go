@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -35,6 +36,7 @@ type app struct {
 
 func (a *app) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	id := req.PathParameters["id"]
+	var err error
 	switch {
 	case req.RequestContext.HTTP.Method == http.MethodGet && id == "":
 		out, err := a.db.Scan(ctx, &dynamodb.ScanInput{TableName: &a.table, Limit: aws.Int32(100)})
@@ -60,8 +62,14 @@ func (a *app) handle(ctx context.Context, req events.APIGatewayV2HTTPRequest) (e
 		}
 		return jsonResponse(http.StatusOK, u)
 	default: // PUT
+		body := []byte(req.Body)
+		if req.IsBase64Encoded { // API Gateway encodes bodies sent without a text Content-Type
+			if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
+				return jsonResponse(http.StatusBadRequest, map[string]string{"error": "body is not valid base64"})
+			}
+		}
 		var u user
-		if err := json.Unmarshal([]byte(req.Body), &u); err != nil || u.Name == "" {
+		if err := json.Unmarshal(body, &u); err != nil || u.Name == "" {
 			return jsonResponse(http.StatusBadRequest, map[string]string{"error": `body must be JSON like {"name":"Ada"}`})
 		}
 		u.ID = id

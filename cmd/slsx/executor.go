@@ -1,0 +1,58 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/slsx/slsx/emulator/lambda"
+	"github.com/slsx/slsx/emulator/lambda/docker"
+)
+
+// executorSetup is the executor chosen by --runtime with the addresses its
+// environments need to reach slsx.
+type executorSetup struct {
+	name          string
+	executor      lambda.Executor // nil means the Lambda service's default (process)
+	runtimeHost   string          // Runtime API listen address; "" = 127.0.0.1:0
+	extraEdgeHost string          // also serve the AWS edge here (docker bridge)
+	close         func()
+}
+
+func newExecutor(ctx context.Context, runtime string, log *slog.Logger) (executorSetup, error) {
+	switch runtime {
+	case "", "process":
+		return executorSetup{name: "process", close: func() {}}, nil
+	case "docker":
+		instance := "slsx-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().Unix(), 36)
+		x, err := docker.New(ctx, docker.Options{Instance: instance, Logger: log})
+		if err != nil {
+			if errors.Is(err, docker.ErrUnavailable) {
+				return executorSetup{}, exitError{code: exitUsage, msg: err.Error()}
+			}
+			return executorSetup{}, fmt.Errorf("start docker executor: %w", err)
+		}
+		// Containers left by an slsx that was killed are removed now.
+		if err := x.Cleanup(ctx, ""); err != nil {
+			log.Warn("remove leftover containers", "err", err)
+		}
+		return executorSetup{
+			name:          "docker",
+			executor:      x,
+			runtimeHost:   net.JoinHostPort(x.HostIP(), "0"),
+			extraEdgeHost: x.HostIP(),
+			close: func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				x.Close(ctx)
+			},
+		}, nil
+	default:
+		return executorSetup{}, usageError{fmt.Errorf("--runtime %q: use process or docker", runtime)}
+	}
+}

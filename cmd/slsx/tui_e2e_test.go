@@ -1,0 +1,160 @@
+package main
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxDev is `slsx dev` with its dashboard, running in a private tmux
+// server so the test can type keys and read the screen.
+type tmuxDev struct {
+	t    *testing.T
+	tmux string
+	sock string
+}
+
+func (m *tmuxDev) run(args ...string) string {
+	m.t.Helper()
+	out, err := exec.Command(m.tmux, append([]string{"-S", m.sock}, args...)...).CombinedOutput()
+	if err != nil {
+		m.t.Fatalf("tmux %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+func (m *tmuxDev) screen() string { return m.run("capture-pane", "-p", "-t", "dev") }
+
+// key types one key. Keys go one per call: bubbletea reads runes that
+// arrive together as one key message ("4r"), and Escape followed at once
+// by a rune as Alt+rune.
+func (m *tmuxDev) key(k string) { m.run("send-keys", "-t", "dev", k) }
+
+// wait polls the screen until every pattern matches; the bound only stops
+// a broken run from hanging.
+func (m *tmuxDev) wait(what string, patterns ...string) string {
+	m.t.Helper()
+	res := make([]*regexp.Regexp, len(patterns))
+	for i, p := range patterns {
+		res[i] = regexp.MustCompile(p)
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	var s string
+	for {
+		s = m.screen()
+		ok := true
+		for _, re := range res {
+			ok = ok && re.MatchString(s)
+		}
+		if ok {
+			return s
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("%s: screen never matched %q:\n%s", what, patterns, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func TestDashboardInTmux(t *testing.T) {
+	tmuxBin, err := exec.LookPath("tmux")
+	if err != nil {
+		t.Skip("tmux is not installed (.ci/run installs it)")
+	}
+	dir := copyExample(t)
+	apiPort, awsPort := freePort(t), freePort(t)
+	// A short socket path: unix sockets are limited to ~100 bytes.
+	sockDir, err := os.MkdirTemp("", "tmx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sockDir) })
+	m := &tmuxDev{t: t, tmux: tmuxBin, sock: filepath.Join(sockDir, "s")}
+	exitFile := filepath.Join(dir, "exit-status")
+	script := shellQuote(slsxBin) + " dev --in-memory --port " + apiPort + " --aws-port " + awsPort +
+		" 2>" + shellQuote(filepath.Join(dir, "stderr.txt")) + "; echo $? >" + shellQuote(exitFile)
+	m.run("new-session", "-d", "-s", "dev", "-x", "160", "-y", "45", "-c", dir, script)
+	t.Cleanup(func() { exec.Command(tmuxBin, "-S", m.sock, "kill-server").Run() })
+
+	api := "http://127.0.0.1:" + apiPort
+	m.wait("functions ready",
+		`slsx · hello`, `API `+regexp.QuoteMeta(api), `AWS http://127\.0\.0\.1:`+awsPort, `executor process`,
+		`(?m)^hello\s+● ready\s+1 `, `(?m)^notify\s+● ready\s+1 `, `(?m)^users\s+● ready\s+1 `)
+
+	for _, c := range []struct{ method, path, body string }{
+		{"GET", "/hello", ""}, {"GET", "/hello/ada", ""}, {"PUT", "/users/7", `{"name":"Grace"}`}, {"GET", "/nowhere", ""},
+	} {
+		get(t, c.method, api+c.path, c.body)
+	}
+
+	// Functions: invocation counts per row (INV ERR THR COLD); notify ran
+	// once from the table's stream and once from SNS.
+	m.wait("function counters",
+		`(?m)^hello\s+● ready\s+1\s+\d+/\d+/10\s+2\s+0\s+0\s+1\s`,
+		`(?m)^users\s+● ready\s+1\s+\d+/\d+/10\s+1\s+0\s+0\s+1\s`,
+		`(?m)^notify\s+● ready\s+1\s+\d+/\d+/10\s+2\s+0\s+0\s+[12]\s`,
+		`inv 5\s+err 0\s+thr 0`)
+
+	m.key("2")
+	s := m.wait("invocations",
+		`(?m)^\d\d:\d\d:\d\d GET /hello\s+hello\s+ok\s+\S+\s+cold\s+[0-9a-f-]{36}`,
+		`(?m)^\d\d:\d\d:\d\d GET /hello/\{name\}\s+hello\s+ok\s+\S+\s+warm`,
+		`(?m)^\d\d:\d\d:\d\d PUT /users/\{id\}\s+users\s+ok`,
+		`(?m)^\d\d:\d\d:\d\d sns:user-events\s+notify\s+ok`,
+		`(?m)^\d\d:\d\d:\d\d ddb:users\s+notify\s+ok`)
+	if strings.Contains(s, "/nowhere") {
+		t.Errorf("a request that matched no route shows as an invocation:\n%s", s)
+	}
+
+	// The oldest invocation (GET /hello) is the last row: open it.
+	m.key("G")
+	m.key("Enter")
+	m.wait("invocation detail", `Invocation [0-9a-f-]{36}`, `hello\s+GET /hello\s+ok`, `REPORT`,
+		`RequestId: [0-9a-f-]{36}\s+Duration: [\d.]+ ms\s+Billed Duration: \d+ ms\s+Memory Size: 128 MB\s+Max Memory Used: \d+ MB\s+Init Duration:`,
+		`"routeKey": "GET /hello"`)
+
+	m.key("Escape")
+	m.wait("back to the list", `TIME\s+TRIGGER\s+FUNCTION`)
+	m.key("3")
+	m.wait("traces", `API PUT /users/7 → 200\s+API › λ users › .*λ notify`)
+	m.key("Enter")
+	m.wait("trace tree", `λ users ok`, `DynamoDB PutItem users`, `stream users → notify`, `SNS publish user-events`, `SNS deliver lambda notify`)
+
+	m.key("Escape")
+	m.wait("back to traces", `STARTED BY`)
+	m.key("4")
+	m.wait("resources", `(?m)^user-events\s+\d+\s+1\s+1\s+0$`, `(?m)^users\s+\S+\s+1 Put 1`)
+
+	m.key("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(exitFile)
+		if strings.TrimSpace(string(b)) == "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			stderr, _ := os.ReadFile(filepath.Join(dir, "stderr.txt"))
+			t.Fatalf("slsx dev did not exit 0 within 10s of q (exit file %q):\n%s", b, stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if stderr, _ := os.ReadFile(filepath.Join(dir, "stderr.txt")); len(stderr) > 0 {
+		t.Errorf("slsx dev wrote to stderr under the dashboard:\n%s", stderr)
+	}
+	for _, port := range []string{apiPort, awsPort} {
+		if c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second); err == nil {
+			c.Close()
+			t.Errorf("port %s still listening after q", port)
+		}
+	}
+	if left := processesUnder(t, dir); len(left) > 0 {
+		t.Errorf("processes left running after q: %v", left)
+	}
+}
