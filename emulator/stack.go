@@ -428,6 +428,12 @@ func (s *Stack) Close(ctx context.Context) error {
 	servers := s.servers
 	s.servers = nil
 	s.mu.Unlock()
+	// Lambda stops alongside the servers, not after them: a request in
+	// flight waits on its invocation (a container still starting, a
+	// handler whose SDK calls the closing edge), so draining the servers
+	// first would spend the whole budget before any environment stops.
+	lambdaDone := make(chan error, 1)
+	go func() { lambdaDone <- s.Lambda.Close(ctx) }()
 	var wg sync.WaitGroup
 	for _, srv := range servers {
 		wg.Add(1)
@@ -449,7 +455,7 @@ func (s *Stack) Close(ctx context.Context) error {
 			s.mainLn.Close()
 		}
 	}
-	return s.closeServices(ctx)
+	return errors.Join(<-lambdaDone, s.SNS.Close(), s.DynamoDB.Close())
 }
 
 func (s *Stack) closeServices(ctx ...context.Context) error {

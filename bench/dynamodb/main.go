@@ -5,9 +5,14 @@
 // and latency percentiles.
 //
 //	go run ./bench/dynamodb -duration 5s -clients 8
+//
+// The servers run in child processes (this binary with -serve) and the
+// targets take turns in short rounds, so load from other work on the
+// machine falls on all of them alike.
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -19,6 +24,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,6 +48,7 @@ type target struct {
 	name string
 	url  string
 	stop func()
+	dbs  []*dynamodb.Client // one per concurrent client, kept across rounds like a handler keeps its client
 }
 
 type result struct {
@@ -57,62 +64,208 @@ func run() int {
 	clients := flag.Int("clients", 8, "concurrent SDK clients")
 	only := flag.String("targets", "slsx,moto,instant", "comma-separated targets to run")
 	dataDir := flag.String("data", "", "data directory for slsx (default: a temporary one, so writes go to the log as in `slsx dev`)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the client process to this file")
+	serverProfile := flag.String("server-cpuprofile", "", "write a CPU profile of the slsx server process to this file")
+	rounds := flag.Int("rounds", 4, "interleave the targets in this many slices of -duration each, so a change in machine load hits them alike")
+	inProcess := flag.Bool("inprocess", false, "run slsx and the instant server inside the benchmark process instead of one child process each")
+	baseline := flag.String("baseline", "", "also run slsx from this build of the benchmark (e.g. one built from the last commit) as the target \"baseline\", for a before/after in one run")
+	serve := flag.String("serve", "", "internal: serve one target (slsx or instant) and print its URL")
 	flag.Parse()
+	if *serve != "" {
+		return serveChild(*serve, *dataDir, *serverProfile)
+	}
+	if *cpuProfile != "" {
+		stop, err := startProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer stop()
+	}
 
+	names := strings.Split(*only, ",")
+	if *baseline != "" {
+		names = append(names, "baseline")
+	}
 	var targets []target
-	for _, name := range strings.Split(*only, ",") {
+	for _, name := range names {
 		var t target
 		var err error
-		switch name {
-		case "slsx":
-			t, err = startSlsx(*dataDir)
-		case "moto":
+		switch {
+		case name == "moto":
 			t, err = startMoto()
-		case "instant":
-			t, err = startInstant()
+		case name == "baseline":
+			t, err = startChild(*baseline, "slsx", "", "") // its own temporary directory
+			t.name = "baseline"
+		case *inProcess:
+			t, err = startServer(name, *dataDir)
 		default:
-			err = fmt.Errorf("unknown target %q", name)
+			t, err = startChild("", name, *dataDir, *serverProfile)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v (skipped)\n", name, err)
 			continue
 		}
-		targets = append(targets, t)
-	}
-	defer func() {
-		for _, t := range targets {
-			t.stop()
-		}
-	}()
-	var results []result
-	for _, t := range targets {
-		db := client(t.url)
-		if err := setup(db); err != nil {
+		defer t.stop()
+		if err := setup(client(t.url)); err != nil {
 			fmt.Fprintf(os.Stderr, "%s: setup: %v\n", t.name, err)
 			continue
 		}
-		for _, op := range []string{"PutItem", "GetItem", "Query-20-items"} {
-			results = append(results, measure(t.name, op, t.url, *clients, *duration))
+		for i := 0; i < *clients; i++ {
+			t.dbs = append(t.dbs, client(t.url))
 		}
+		targets = append(targets, t)
 	}
+	if *rounds < 1 {
+		*rounds = 1
+	}
+	load0 := loadavg()
+	var results []*result
+	for _, op := range []string{"PutItem", "GetItem", "Query-20-items"} {
+		byTarget := make([]*result, len(targets))
+		for i, t := range targets {
+			byTarget[i] = &result{target: t.name, op: op}
+		}
+		for r := 0; r < *rounds; r++ {
+			for i, t := range targets {
+				byTarget[i].add(measure(t, op, *duration/time.Duration(*rounds), r))
+			}
+		}
+		results = append(results, byTarget...)
+	}
+	load1 := loadavg()
+	mode := "each server in its own process"
+	if *inProcess {
+		mode = "servers in the client's process"
+	}
+	fmt.Printf("%d clients, %s per target and op in %d interleaved rounds, %s\nload average before %s, after %s\n\n", *clients, *duration, *rounds, mode, load0, load1)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "target\top\tcalls/s\tp50\tp99\terrors\t%% of instant\t\n")
-	ceiling := map[string]float64{}
+	fmt.Fprintf(w, "target\top\tcalls/s\tp50\tp99\terrors\t%% of instant\tslsx is\t\n")
+	ceiling, slsxRate := map[string]float64{}, map[string]float64{}
 	for _, r := range results {
-		if r.target == "instant" {
+		switch r.target {
+		case "instant":
 			ceiling[r.op] = float64(r.calls) / r.dur.Seconds()
+		case "slsx":
+			slsxRate[r.op] = float64(r.calls) / r.dur.Seconds()
 		}
 	}
 	for _, r := range results {
 		rate := float64(r.calls) / r.dur.Seconds()
-		pct := "-"
+		pct, times := "-", "-"
 		if c := ceiling[r.op]; c > 0 {
 			pct = fmt.Sprintf("%.0f%%", 100*rate/c)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%.0f\t%s\t%s\t%d\t%s\t\n", r.target, r.op, rate, pctl(r.lat, 0.50), pctl(r.lat, 0.99), r.errs, pct)
+		if s := slsxRate[r.op]; s > 0 && rate > 0 {
+			times = fmt.Sprintf("%.1fx", s/rate)
+		}
+		fmt.Fprintf(w, "%s\t%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t\n", r.target, r.op, rate, pctl(r.lat, 0.50), pctl(r.lat, 0.99), r.errs, pct, times)
 	}
 	w.Flush()
 	return 0
+}
+
+func (r *result) add(o result) {
+	r.calls += o.calls
+	r.errs += o.errs
+	r.dur += o.dur
+	r.lat = append(r.lat, o.lat...)
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// startChild runs the target in a child process (this binary with
+// -serve): a server inside the client's process shares its heap, and the
+// server's live data would change how often the client's garbage
+// collector runs, skewing the comparison between targets.
+func startChild(exe, name, dataDir, profile string) (target, error) {
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return target{}, err
+		}
+	}
+	args := []string{"-serve", name}
+	if dataDir != "" {
+		args = append(args, "-data", dataDir)
+	}
+	if name == "slsx" && profile != "" {
+		args = append(args, "-server-cpuprofile", profile)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return target{}, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return target{}, err
+	}
+	if err := cmd.Start(); err != nil {
+		return target{}, err
+	}
+	// The child exits when its stdin closes; waiting lets it write its profile.
+	stop := func() { _ = stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		return target{}, fmt.Errorf("%s server: %w", name, err)
+	}
+	return target{name: name, url: strings.TrimSpace(line), stop: stop}, nil
+}
+
+// serveChild is the child side of startChild.
+func serveChild(name, dataDir, profile string) int {
+	if profile != "" {
+		stop, err := startProfile(profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer stop()
+	}
+	t, err := startServer(name, dataDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer t.stop()
+	fmt.Println(t.url)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+func startServer(name, dataDir string) (target, error) {
+	switch name {
+	case "slsx":
+		return startSlsx(dataDir)
+	case "instant":
+		return startInstant()
+	}
+	return target{}, fmt.Errorf("unknown target %q", name)
 }
 
 func pctl(l []time.Duration, p float64) string {
@@ -162,17 +315,18 @@ func setup(db *dynamodb.Client) error {
 	return err
 }
 
-func measure(name, op, url string, clients int, d time.Duration) result {
+func measure(t target, op string, d time.Duration, round int) result {
+	name := t.name
 	var mu sync.Mutex
 	res := result{target: name, op: op}
 	var calls, errs atomic.Int64
 	deadline := time.Now().Add(d)
 	var wg sync.WaitGroup
-	for c := 0; c < clients; c++ {
+	for c := range t.dbs {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
-			db := client(url)
+			db := t.dbs[c]
 			ctx := context.Background()
 			var lat []time.Duration
 			for i := 0; time.Now().Before(deadline); i++ {
@@ -180,7 +334,7 @@ func measure(name, op, url string, clients int, d time.Duration) result {
 				var err error
 				switch op {
 				case "PutItem":
-					_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item(fmt.Sprintf("c%d-%d", c, i), i)})
+					_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item(fmt.Sprintf("r%d-c%d-%d", round, c, i), i)})
 				case "GetItem":
 					var out *dynamodb.GetItemOutput
 					out, err = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
@@ -306,6 +460,7 @@ func startInstant() (target, error) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 		w.Header().Set("x-amz-crc32", crcs[tgt])
 		w.Header().Set("x-amzn-RequestId", "instant")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 		_, _ = w.Write(b)
 	})}
 	go srv.Serve(ln)

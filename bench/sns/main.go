@@ -4,9 +4,14 @@
 // moto_server is on PATH, against moto; plus Publish -> Invoke latency.
 //
 //	go run ./bench/sns -d 3s -c 8
+//
+// The servers run in child processes (this binary with -serve) and the
+// targets take turns in short rounds, so load from other work on the
+// machine falls on all of them alike.
 package main
 
 import (
+	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -15,8 +20,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"text/tabwriter"
@@ -37,6 +44,7 @@ type row struct {
 	ops      int64
 	dur      time.Duration
 	p50, p99 time.Duration
+	lats     []time.Duration
 	note     string
 }
 
@@ -44,73 +52,234 @@ func run() int {
 	d := flag.Duration("d", 3*time.Second, "duration of each throughput run")
 	c := flag.Int("c", 8, "concurrent publishers")
 	n := flag.Int("n", 500, "Publish -> Invoke samples")
+	rounds := flag.Int("rounds", 6, "interleave the targets in this many slices of -d each, so a change in machine load hits them alike")
+	inProcess := flag.Bool("inprocess", false, "run slsx and the canned server inside the benchmark process instead of one child process each")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the client process to this file")
+	serverProfile := flag.String("server-cpuprofile", "", "write a CPU profile of the slsx server process to this file")
+	baseline := flag.String("baseline", "", "also run slsx from this build of the benchmark (e.g. one built from the last commit) as the target \"slsx baseline\", for a before/after in one run")
+	serve := flag.String("serve", "", "internal: serve one target (slsx or canned) and print its URL and topic")
 	flag.Parse()
-
-	var rows []row
-	slsx, stop, err := startSlsx()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	if *serve != "" {
+		return serveChild(*serve, *serverProfile)
 	}
-	defer stop()
-	r, err := throughput("slsx", slsx.url, slsx.topic, *c, *d)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	if *cpuProfile != "" {
+		stop, err := startProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer stop()
 	}
-	rows = append(rows, r)
 
-	canned, stopCanned := startCanned()
-	defer stopCanned()
-	rc, err := throughput("canned httptest (client cost)", canned, slsx.topic, *c, *d)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
+	type tgt struct {
+		name, url, topic string
+		row              row
 	}
-	rows = append(rows, rc)
-
+	var targets []*tgt
+	names := []string{"slsx", "canned"}
+	if *baseline != "" {
+		names = append(names, "baseline")
+	}
+	for _, name := range names {
+		url, topic, stop, err := startTarget(name, *inProcess, *serverProfile, *baseline)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer stop()
+		label := name
+		switch name {
+		case "canned":
+			label = "canned httptest (client cost)"
+		case "baseline":
+			label = "slsx baseline"
+		}
+		targets = append(targets, &tgt{name: label, url: url, topic: topic})
+	}
+	moto := row{name: "moto_server", note: "not on PATH"}
 	if path, err := exec.LookPath("moto_server"); err == nil {
 		url, topic, stopMoto, err := startMoto(path)
 		if err != nil {
-			rows = append(rows, row{name: "moto_server", note: err.Error()})
+			moto.note = err.Error()
 		} else {
-			rm, err := throughput("moto_server", url, topic, *c, *d)
-			stopMoto()
-			if err != nil {
-				rm = row{name: "moto_server", note: err.Error()}
-			}
-			rows = append(rows, rm)
+			defer stopMoto()
+			targets = append(targets, &tgt{name: "moto_server", url: url, topic: topic})
 		}
-	} else {
-		rows = append(rows, row{name: "moto_server", note: "not on PATH"})
 	}
+	if *rounds < 1 {
+		*rounds = 1
+	}
+	load0 := loadavg()
+	for i := 0; i < *rounds; i++ {
+		for _, t := range targets {
+			r, err := throughput(t.name, t.url, t.topic, *c, *d/time.Duration(*rounds))
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+			t.row.name = t.name
+			t.row.ops += r.ops
+			t.row.dur += r.dur
+			t.row.lats = append(t.row.lats, r.lats...)
+		}
+	}
+	load1 := loadavg()
+	var rows []row
+	for _, t := range targets {
+		rows = append(rows, t.row.summarize())
+	}
+	if targets[len(targets)-1].name != "moto_server" {
+		rows = append(rows, moto)
+	}
+	rc := rows[1]
 
-	lat, err := invokeLatency(slsx, *n)
+	lat, err := invokeLatency(*n)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 
-	fmt.Printf("Publish, no subscribers, %d concurrent, aws-sdk-go-v2, %s per target\n\n", *c, *d)
+	mode := "each server in its own process"
+	if *inProcess {
+		mode = "slsx and canned in the client's process"
+	}
+	fmt.Printf("Publish, no subscribers, %d concurrent, aws-sdk-go-v2, %s per target in %d interleaved rounds, %s\n", *c, *d, *rounds, mode)
+	fmt.Printf("load average before %s, after %s\n\n", load0, load1)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\tops\tops/s\tp50\tp99\tvs canned\t")
+	fmt.Fprintln(tw, "target\tops\tops/s\tp50\tp99\tvs canned\tslsx is\t")
 	base := float64(rc.ops) / rc.dur.Seconds()
+	slsxRate := float64(rows[0].ops) / rows[0].dur.Seconds()
 	for _, r := range rows {
 		if r.note != "" {
-			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t\n", r.name, r.note)
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t\t\n", r.name, r.note)
 			continue
 		}
 		rate := float64(r.ops) / r.dur.Seconds()
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%.2fx\t\n", r.name, r.ops, rate, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), rate/base)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%.2fx\t%.1fx\t\n", r.name, r.ops, rate, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), rate/base, slsxRate/rate)
 	}
 	_ = tw.Flush()
-	fmt.Printf("\nPublish -> Invoke (lambda subscriber, sequential, %d samples)\n\n", *n)
+	fmt.Printf("\nPublish -> Invoke (lambda subscriber, in process, sequential, %d samples)\n\n", *n)
 	tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "p50\tp90\tp99\tmax\t")
 	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)*9/10].Round(time.Microsecond),
 		lat[len(lat)*99/100].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
 	_ = tw.Flush()
 	return 0
+}
+
+// summarize fills the percentiles from the collected latencies.
+func (r row) summarize() row {
+	sort.Slice(r.lats, func(i, j int) bool { return r.lats[i] < r.lats[j] })
+	if len(r.lats) > 0 {
+		r.p50, r.p99 = r.lats[len(r.lats)/2], r.lats[len(r.lats)*99/100]
+	}
+	return r
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func startProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// startTarget starts the slsx or canned server, in this process or, by
+// default, in a child process running this same binary with -serve: a
+// server in the client's process shares its heap, so its live data would
+// change how often the client's garbage collector runs and skew the
+// comparison between targets.
+func startTarget(name string, inProcess bool, profile, baseline string) (url, topic string, stop func(), err error) {
+	exe := baseline
+	if name == "baseline" {
+		name = "slsx"
+	} else if inProcess {
+		return startServer(name)
+	} else if exe, err = os.Executable(); err != nil {
+		return "", "", nil, err
+	}
+	args := []string{"-serve", name}
+	if name == "slsx" && profile != "" && exe != baseline {
+		args = append(args, "-server-cpuprofile", profile)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", "", nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", "", nil, err
+	}
+	// The child exits when its stdin closes; waiting lets it write its profile.
+	stop = func() { _ = stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", "", nil, fmt.Errorf("%s server: %w", name, err)
+	}
+	f := strings.Fields(line)
+	if len(f) != 2 {
+		stop()
+		return "", "", nil, fmt.Errorf("%s server said %q", name, line)
+	}
+	return f[0], f[1], stop, nil
+}
+
+// serveChild is the child side of startTarget.
+func serveChild(name, profile string) int {
+	if profile != "" {
+		stop, err := startProfile(profile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer stop()
+	}
+	url, topic, stop, err := startServer(name)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer stop()
+	fmt.Printf("%s %s\n", url, topic)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return 0
+}
+
+func startServer(name string) (url, topic string, stop func(), err error) {
+	switch name {
+	case "slsx":
+		t, stop, err := startSlsx()
+		if err != nil {
+			return "", "", nil, err
+		}
+		return t.url, t.topic, stop, nil
+	case "canned":
+		url, stop := startCanned()
+		return url, "arn:aws:sns:us-east-1:000000000000:bench", stop, nil
+	}
+	return "", "", nil, fmt.Errorf("unknown target %q", name)
 }
 
 type invoker struct{ ch chan time.Time }
@@ -242,17 +411,17 @@ func throughput(name, url, topic string, conc int, d time.Duration) (row, error)
 	if firstErr != nil {
 		return row{}, fmt.Errorf("%s: %w", name, firstErr)
 	}
-	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
-	r := row{name: name, ops: ops.Load(), dur: time.Since(start)}
-	if len(lats) > 0 {
-		r.p50, r.p99 = lats[len(lats)/2], lats[len(lats)*99/100]
-	}
-	return r, nil
+	return row{name: name, ops: ops.Load(), dur: time.Since(start), lats: lats}, nil
 }
 
 // invokeLatency measures from the start of a Publish call to the moment
 // the Lambda invoker is called for it.
-func invokeLatency(t *slsxTarget, n int) ([]time.Duration, error) {
+func invokeLatency(n int) ([]time.Duration, error) {
+	t, stop, err := startSlsx()
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
 	cl := client(t.url)
 	out := make([]time.Duration, 0, n)
 	for i := 0; i < n; i++ {

@@ -37,6 +37,10 @@ func newExecutor(ctx context.Context, runtime string, log *slog.Logger) (executo
 			}
 			return executorSetup{}, fmt.Errorf("start docker executor: %w", err)
 		}
+		// At the first Ctrl-C, containers still starting are abandoned:
+		// the shutdown then stops environments instead of waiting for the
+		// daemon to start containers one after another.
+		context.AfterFunc(ctx, x.Interrupt)
 		// Containers left by an slsx that was killed are removed now.
 		if err := x.Cleanup(ctx, ""); err != nil {
 			log.Warn("remove leftover containers", "err", err)

@@ -43,7 +43,11 @@ func (m *tmuxDev) wait(what string, patterns ...string) string {
 	for i, p := range patterns {
 		res[i] = regexp.MustCompile(p)
 	}
-	deadline := time.Now().Add(2 * time.Minute)
+	bound := 30 * time.Second
+	if strings.HasPrefix(what, "functions ready") {
+		bound = 3 * time.Minute // the initial builds
+	}
+	deadline := time.Now().Add(bound)
 	var s string
 	for {
 		s = m.screen()
@@ -88,10 +92,15 @@ func TestDashboardInTmux(t *testing.T) {
 		`slsx · hello`, `API `+regexp.QuoteMeta(api), `AWS http://127\.0\.0\.1:`+awsPort, `executor process`,
 		`(?m)^hello\s+● ready\s+1 `, `(?m)^notify\s+● ready\s+1 `, `(?m)^users\s+● ready\s+1 `)
 
-	for _, c := range []struct{ method, path, body string }{
-		{"GET", "/hello", ""}, {"GET", "/hello/ada", ""}, {"PUT", "/users/7", `{"name":"Grace"}`}, {"GET", "/nowhere", ""},
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"GET", "/hello", "", 200}, {"GET", "/hello/ada", "", 200}, {"PUT", "/users/7", `{"name":"Grace"}`, 200}, {"GET", "/nowhere", "", 404},
 	} {
-		get(t, c.method, api+c.path, c.body)
+		if status, body := get(t, c.method, api+c.path, c.body); status != c.status {
+			t.Errorf("%s %s = %d %s, want %d", c.method, c.path, status, body, c.status)
+		}
 	}
 
 	// Functions: invocation counts per row (INV ERR THR COLD); notify ran
@@ -107,7 +116,7 @@ func TestDashboardInTmux(t *testing.T) {
 		`(?m)^\d\d:\d\d:\d\d GET /hello\s+hello\s+ok\s+\S+\s+cold\s+[0-9a-f-]{36}`,
 		`(?m)^\d\d:\d\d:\d\d GET /hello/\{name\}\s+hello\s+ok\s+\S+\s+warm`,
 		`(?m)^\d\d:\d\d:\d\d PUT /users/\{id\}\s+users\s+ok`,
-		`(?m)^\d\d:\d\d:\d\d sns:user-events\s+notify\s+ok`,
+		`(?m)^\d\d:\d\d:\d\d sns:user-events \(async\)\s+notify\s+ok`,
 		`(?m)^\d\d:\d\d:\d\d ddb:users\s+notify\s+ok`)
 	if strings.Contains(s, "/nowhere") {
 		t.Errorf("a request that matched no route shows as an invocation:\n%s", s)
@@ -123,7 +132,9 @@ func TestDashboardInTmux(t *testing.T) {
 	m.key("Escape")
 	m.wait("back to the list", `TIME\s+TRIGGER\s+FUNCTION`)
 	m.key("3")
-	m.wait("traces", `API PUT /users/7 → 200\s+API › λ users › .*λ notify`)
+	m.wait("traces", `(?m)^\d\d:\d\d:\d\d API GET /nowhere → 404\s+API\s+1\s`, `(?m)^\d\d:\d\d:\d\d API PUT /users/7 → 200\s+API › λ users › .*λ notify`)
+	// Newest first: GET /nowhere, then the PUT.
+	m.key("Down")
 	m.key("Enter")
 	m.wait("trace tree", `λ users ok`, `DynamoDB PutItem users`, `stream users → notify`, `SNS publish user-events`, `SNS deliver lambda notify`)
 

@@ -94,6 +94,7 @@ func (e *Edge) route(r *http.Request) http.Handler {
 
 // CredentialScopeService extracts the service from a SigV4 Authorization
 // header ("AWS4-HMAC-SHA256 Credential=AKID/20240101/us-east-1/sns/aws4_request, ...").
+// It runs on every request, so it scans instead of splitting.
 func CredentialScopeService(auth string) string {
 	i := strings.Index(auth, "Credential=")
 	if i < 0 {
@@ -103,9 +104,19 @@ func CredentialScopeService(auth string) string {
 	if j := strings.IndexAny(cred, ", "); j >= 0 {
 		cred = cred[:j]
 	}
-	parts := strings.Split(cred, "/")
-	if len(parts) < 5 {
+	// The scope is key/date/region/service/terminator (at least five
+	// parts); the service is the fourth.
+	start := 0
+	for n := 0; n < 3; n++ {
+		j := strings.IndexByte(cred[start:], '/')
+		if j < 0 {
+			return ""
+		}
+		start += j + 1
+	}
+	end := strings.IndexByte(cred[start:], '/')
+	if end < 0 {
 		return ""
 	}
-	return parts[3]
+	return cred[start : start+end]
 }

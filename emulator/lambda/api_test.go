@@ -151,15 +151,3 @@ func TestAWSCLI(t *testing.T) {
 		t.Errorf("event via CLI: %v %s", err, out)
 	}
 }
-
-// TestHandlerCallsSlsx runs a handler whose AWS SDK reaches slsx through
-// AWS_ENDPOINT_URL with the dummy credentials, and invokes another function.
-func TestHandlerCallsSlsx(t *testing.T) {
-	h := newHarness(t, Options{})
-	h.deploy("echo", "echo", nil)
-	h.deploy("caller", "sdk", func(f *config.Function) { f.Timeout = 10 * time.Second })
-	out := h.invoke("caller", `{"target":"echo","payload":{"via":"sdk"}}`)
-	if out.FunctionError != nil || string(out.Payload) != `{"via":"sdk"}` {
-		t.Fatalf("caller: %s", out.Payload)
-	}
-}

@@ -5,10 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
-	"github.com/slsx/slsx/emulator/telemetry"
 )
 
 func TestReportLine(t *testing.T) {
@@ -58,50 +54,4 @@ func TestLogTail(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestTailOfLongLog: with more than 4 KB of output the tail keeps the
-// end (the platform lines) and starts mid-log.
-func TestTailOfLongLog(t *testing.T) {
-	h := newHarness(t, Options{})
-	h.deploy("echo", "echo", nil)
-	lines := make([]string, 100)
-	for i := range lines {
-		lines[i] = "line-" + strings.Repeat("z", 90)
-	}
-	payload := `{"log":["` + strings.Join(lines, `","`) + `"]}`
-	out, err := h.client.Invoke(t.Context(), &lambdasdk.InvokeInput{FunctionName: aws.String("echo"), Payload: []byte(payload), LogType: "Tail"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := base64.StdEncoding.DecodeString(aws.ToString(out.LogResult))
-	if len(b) != tailBytes || !strings.Contains(string(b), "\nEND RequestId: ") || !strings.HasPrefix(string(b[strings.LastIndex(string(b), "\nREPORT")+1:]), "REPORT RequestId: ") ||
-		strings.Contains(string(b), "START RequestId") {
-		t.Errorf("tail of %d bytes:\n%s", len(b), b)
-	}
-	// Max Memory Used is measured (VmHWM), not the configured size.
-	var fin []telemetry.InvocationFinished
-	h.waitFor("finished", func() bool { fin = h.finished("echo"); return len(fin) == 1 })
-	if m := fin[0].MaxMemoryMB; m <= 0 || m >= 128 || !strings.Contains(fin[0].Logs[len(fin[0].Logs)-1], "\tMax Memory Used: "+itoa(m)+" MB\t") {
-		t.Errorf("max memory %d MB, report %q", m, fin[0].Logs[len(fin[0].Logs)-1])
-	}
-}
-
-// TestGracefulShutdown: a runtime that registered for SIGTERM gets it when
-// its idle environment is reclaimed, and its last words are captured.
-func TestGracefulShutdown(t *testing.T) {
-	h := newHarness(t, Options{IdleTimeout: 200 * time.Millisecond})
-	h.deploy("term", "sigterm", nil)
-	if out := h.invoke("term", `{}`); string(out.Payload) != `"ok"` {
-		t.Fatalf("payload %s", out.Payload)
-	}
-	h.waitFor("the graceful shutdown line", func() bool {
-		return len(h.eventsOf(func(e telemetry.Event) bool {
-			l, ok := e.(telemetry.LogLine)
-			return ok && strings.Contains(l.Line, "graceful shutdown")
-		})) == 1
-	})
-	h.waitFor("the environment to stop", func() bool {
-		return len(h.eventsOf(func(e telemetry.Event) bool { s, ok := e.(telemetry.EnvStopped); return ok && s.Reason == "idle" })) == 1
-	})
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/slsx/slsx/emulator/awsapi"
 	"github.com/slsx/slsx/emulator/lambda"
+	"github.com/slsx/slsx/emulator/sns/filter"
 	"github.com/slsx/slsx/emulator/telemetry"
 )
 
@@ -46,14 +47,19 @@ func (s *Service) fanOut(t *topic, m *message) {
 	s.mu.Lock()
 	sigVersion := t.Attrs["SignatureVersion"]
 	topicDP := t.Attrs["DeliveryPolicy"]
-	var filterAttrs = m.filterAttrs()
+	var filterAttrs map[string]filter.Attribute // built for the first filter policy only
 	for _, sub := range s.subs {
 		if sub.TopicARN != t.ARN || sub.Pending {
 			continue
 		}
 		body := m.bodyFor(sub.Protocol)
-		if sub.policy != nil && !sub.policy.Match(filterAttrs, []byte(body)) {
-			continue
+		if sub.policy != nil {
+			if filterAttrs == nil {
+				filterAttrs = m.filterAttrs()
+			}
+			if !sub.policy.Match(filterAttrs, []byte(body)) {
+				continue
+			}
 		}
 		jobs = append(jobs, job{target{
 			subARN: sub.ARN, protocol: sub.Protocol, endpoint: sub.Endpoint,

@@ -14,7 +14,6 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/google/uuid"
 	"github.com/slsx/slsx/emulator/awsapi"
 	"github.com/slsx/slsx/emulator/sns/filter"
 	"github.com/slsx/slsx/emulator/telemetry"
@@ -130,7 +129,7 @@ func (s *Service) publish(r *request) (result, error) {
 			return nil, errInvalidParameter("Invalid parameter: Empty message")
 		}
 		var w xw
-		w.elem("MessageId", uuid.NewString())
+		w.elem("MessageId", awsapi.RequestID())
 		return &w, nil
 	}
 	param := "TopicArn"
@@ -186,10 +185,7 @@ func (s *Service) prepare(t *topic, in publishInput, traceID string) (*message, 
 	}
 	m.Attrs = attrs
 	s.mu.Lock()
-	maxSize := defaultMaxMessageSize
-	if v, err := strconv.Atoi(t.Attrs["MaximumMessageSize"]); err == nil {
-		maxSize = v
-	}
+	maxSize := t.maxMessageSize()
 	cbd := t.Attrs["ContentBasedDeduplication"] == "true"
 	s.mu.Unlock()
 	if len(in.Message)+size > maxSize {
@@ -215,6 +211,17 @@ func (s *Service) prepare(t *topic, in publishInput, traceID string) (*message, 
 		return nil, errInvalidParameter("Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type")
 	}
 	return m, nil
+}
+
+// maxMessageSize is the topic's MaximumMessageSize; s.mu must be held.
+func (t *topic) maxMessageSize() int {
+	// Checked before Atoi, whose error for "" allocates on every publish.
+	if v := t.Attrs["MaximumMessageSize"]; v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return defaultMaxMessageSize
 }
 
 func printableASCII(s string) bool {
@@ -358,15 +365,17 @@ func (s *Service) accept(t *topic, m *message) (string, string) {
 		}
 		t.seq++
 		m.Seq = strconv.FormatUint(t.seq, 10)
-		m.ID = uuid.NewString()
+		m.ID = awsapi.RequestID()
 		t.dedup[key] = dedupEntry{at: now, messageID: m.ID, seq: m.Seq}
 	} else {
-		m.ID = uuid.NewString()
+		m.ID = awsapi.RequestID()
 	}
 	m.Timestamp = now
 	s.mu.Unlock()
 	t.published.Add(1)
-	s.opts.Bus.Publish(telemetry.SNSPublished{At: telemetry.Now(), Topic: t.ARN, MessageID: m.ID, TraceID: m.TraceID})
+	if s.opts.Bus != nil { // skips boxing the event when nobody listens
+		s.opts.Bus.Publish(telemetry.SNSPublished{At: telemetry.Now(), Topic: t.ARN, MessageID: m.ID, TraceID: m.TraceID})
+	}
 	s.fanOut(t, m)
 	return m.ID, m.Seq
 }
@@ -407,10 +416,7 @@ func (s *Service) publishBatch(r *request) (result, error) {
 		entries = append(entries, entry{id, in})
 	}
 	s.mu.Lock()
-	maxSize := defaultMaxMessageSize
-	if v, err := strconv.Atoi(t.Attrs["MaximumMessageSize"]); err == nil {
-		maxSize = v
-	}
+	maxSize := t.maxMessageSize()
 	s.mu.Unlock()
 	if total > maxSize {
 		return nil, awsapi.Errorf(http.StatusBadRequest, "BatchRequestTooLong", "The length of all the messages put together is more than the limit.")

@@ -282,32 +282,57 @@ func (s *Service) serve(w http.ResponseWriter, r *http.Request, allowed map[stri
 
 // readForm merges the URL query and a form-encoded body.
 func readForm(r *http.Request) (form, error) {
+	hasBody := r.Body != nil && r.Method != http.MethodGet
+	if r.URL.RawQuery == "" && hasBody {
+		// The common case (every SDK): everything is in the body.
+		return readBodyForm(r)
+	}
 	f, err := decodeForm([]byte(r.URL.RawQuery))
 	if err != nil {
 		return form{}, errInvalidParameter("Invalid parameter: malformed query string")
 	}
-	if r.Body == nil || r.Method == http.MethodGet {
+	if !hasBody {
 		return f, nil
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	bf, err := readBodyForm(r)
+	if err != nil {
+		return form{}, err
+	}
+	for k, v := range bf.v {
+		f.v[k] = v
+	}
+	return f, nil
+}
+
+// readBodyForm reads and decodes a form-encoded body.
+func readBodyForm(r *http.Request) (form, error) {
+	switch ct := r.Header.Get("Content-Type"); ct {
+	case "", "application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8":
+		// What the SDKs and the CLI send: no need to parse it.
+	default:
 		mt, _, err := mime.ParseMediaType(ct)
 		if err == nil && mt != "application/x-www-form-urlencoded" {
 			return form{}, awsapi.Errorf(http.StatusBadRequest, "InvalidParameter", "Invalid parameter: Content-Type %s is not supported", mt)
 		}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	var body []byte
+	var err error
+	if n := r.ContentLength; n > 0 && n <= maxRequestBytes {
+		// Exactly sized: no growing and copying as io.ReadAll does.
+		body = make([]byte, n)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxRequestBytes+1))
+	}
 	if err != nil {
 		return form{}, errInvalidParameter("Invalid parameter: request body could not be read")
 	}
 	if len(body) > maxRequestBytes {
 		return form{}, awsapi.Errorf(http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", "Request body is larger than %d bytes", maxRequestBytes)
 	}
-	bf, err := decodeForm(body)
+	f, err := decodeForm(body)
 	if err != nil {
 		return form{}, errInvalidParameter("Invalid parameter: malformed form body")
-	}
-	for k, v := range bf.v {
-		f.v[k] = v
 	}
 	return f, nil
 }

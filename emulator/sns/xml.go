@@ -17,14 +17,39 @@ const xmlNS = "http://sns.amazonaws.com/doc/2010-03-31/"
 // xw builds the inside of an <XResult> element.
 type xw struct{ b strings.Builder }
 
-func (w *xw) open(name string)  { w.b.WriteString("<" + name + ">") }
-func (w *xw) close(name string) { w.b.WriteString("</" + name + ">") }
+func (w *xw) open(name string) {
+	w.b.WriteByte('<')
+	w.b.WriteString(name)
+	w.b.WriteByte('>')
+}
+
+func (w *xw) close(name string) {
+	w.b.WriteString("</")
+	w.b.WriteString(name)
+	w.b.WriteByte('>')
+}
 
 // elem writes <name>text</name> with text escaped.
 func (w *xw) elem(name, text string) {
 	w.open(name)
-	_ = xml.EscapeText(&w.b, []byte(text))
+	if plainXML(text) {
+		w.b.WriteString(text)
+	} else {
+		_ = xml.EscapeText(&w.b, []byte(text))
+	}
 	w.close(name)
+}
+
+// plainXML reports whether xml.EscapeText would leave s unchanged:
+// printable ASCII other than the five characters it escapes.
+func plainXML(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '&', c == '<', c == '>', c == '"', c == '\'':
+			return false
+		}
+	}
+	return true
 }
 
 // entries writes a string map as <entry><key/><value/></entry>, sorted.
@@ -48,22 +73,46 @@ type result *xw
 
 // writeResult writes a success response.
 func writeResult(rw http.ResponseWriter, action, requestID string, res result) {
-	var b strings.Builder
-	b.WriteString(`<` + action + `Response xmlns="` + xmlNS + `">`)
+	n := 2*len(action) + len(xmlNS) + len(requestID) + 120
 	if res != nil {
+		n += res.b.Len() + 2*len(action) + 20
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '<')
+	b = append(b, action...)
+	b = append(b, `Response xmlns="`+xmlNS+`">`...)
+	if res != nil {
+		b = append(b, '<')
+		b = append(b, action...)
 		if res.b.Len() == 0 {
-			b.WriteString("<" + action + "Result/>")
+			b = append(b, "Result/>"...)
 		} else {
-			b.WriteString("<" + action + "Result>" + res.b.String() + "</" + action + "Result>")
+			b = append(b, "Result>"...)
+			b = append(b, res.b.String()...)
+			b = append(b, "</"...)
+			b = append(b, action...)
+			b = append(b, "Result>"...)
 		}
 	}
-	b.WriteString("<ResponseMetadata><RequestId>" + requestID + "</RequestId></ResponseMetadata></" + action + "Response>")
+	b = append(b, "<ResponseMetadata><RequestId>"...)
+	b = append(b, requestID...)
+	b = append(b, "</RequestId></ResponseMetadata></"...)
+	b = append(b, action...)
+	b = append(b, "Response>"...)
+	writeXML(rw, http.StatusOK, requestID, b)
+}
+
+// writeXML sends an XML body with SNS's headers. The header map is filled
+// directly, with the canonical keys Header.Set would produce, to save its
+// canonicalising and one allocation per value on every response.
+func writeXML(rw http.ResponseWriter, status int, requestID string, body []byte) {
+	vals := []string{"text/xml", requestID, strconv.Itoa(len(body))}
 	h := rw.Header()
-	h.Set("Content-Type", "text/xml")
-	h.Set("x-amzn-RequestId", requestID)
-	h.Set("Content-Length", strconv.Itoa(b.Len()))
-	rw.WriteHeader(http.StatusOK)
-	_, _ = rw.Write([]byte(b.String()))
+	h["Content-Type"] = vals[0:1:1]
+	h["X-Amzn-Requestid"] = vals[1:2:2]
+	h["Content-Length"] = vals[2:3:3]
+	rw.WriteHeader(status)
+	_, _ = rw.Write(body)
 }
 
 // writeError writes an ErrorResponse for err; non-*awsapi.Error values
@@ -85,12 +134,7 @@ func writeError(rw http.ResponseWriter, requestID string, err error) {
 	w.b.WriteString("</Error>")
 	w.elem("RequestId", requestID)
 	w.b.WriteString("</ErrorResponse>")
-	h := rw.Header()
-	h.Set("Content-Type", "text/xml")
-	h.Set("x-amzn-RequestId", requestID)
-	h.Set("Content-Length", strconv.Itoa(w.b.Len()))
-	rw.WriteHeader(ae.Status)
-	_, _ = rw.Write([]byte(w.b.String()))
+	writeXML(rw, ae.Status, requestID, []byte(w.b.String()))
 }
 
 // Error constructors with SNS's codes and statuses (see types/errors.go of

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slsx/slsx/emulator/config"
 	"github.com/slsx/slsx/emulator/lambda"
+	"github.com/slsx/slsx/emulator/lambda/lambdatest"
 )
 
 // benchMemoryMB is one full vCPU in Lambda's scale, so the CPU quota does
@@ -115,7 +116,7 @@ func BenchmarkWarmInvoke(b *testing.B) {
 			if name == "docker" {
 				h = newHarness(b, lambda.Options{})
 			} else {
-				h = newHarnessOn(b, lambda.Options{}, nil)
+				h = harnessOf(lambdatest.New(b, processTarget(), lambda.Options{}))
 			}
 			h.deploy("echo", "echo", 1, func(f *config.Function) { f.MemoryMB = benchMemoryMB })
 			req := lambda.Request{Function: "echo", Payload: []byte(`{"k":"v"}`), Type: lambda.RequestResponse, Trigger: "bench"}

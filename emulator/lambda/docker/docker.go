@@ -80,7 +80,10 @@ type Executor struct {
 	images   imageCache
 	cgroups  cgroupLayout
 	removals sync.WaitGroup // background removals of exited containers
-	quiet    time.Duration  // SyncOutput's quiet window (outputQuiet; tests vary it)
+	// stopStarts is cancelled by Interrupt: starts in flight fail.
+	stopStarts context.Context
+	interrupt  context.CancelFunc
+	quiet      time.Duration // SyncOutput's quiet window (outputQuiet; tests vary it)
 }
 
 // New connects to the Docker daemon and returns an Executor. When the
@@ -127,8 +130,16 @@ func New(ctx context.Context, opts Options) (*Executor, error) {
 	}
 	x.cgroups = detectCgroups(info.CgroupVersion, info.CgroupDriver)
 	x.images.x = x
+	x.stopStarts, x.interrupt = context.WithCancel(context.Background())
 	return x, nil
 }
+
+// Interrupt is for a shutdown: it makes every Start in flight, and every
+// later one, fail at once, so the pool stops those environments instead of
+// waiting for containers the daemon starts one after another and nobody
+// will use. Containers already created are removed as usual (Close reaps
+// any that are left).
+func (x *Executor) Interrupt() { x.interrupt() }
 
 // bridgeGateway finds the host's address on the default bridge: the IPAM
 // gateway when the daemon reports it, else the address of the bridge's
@@ -204,6 +215,7 @@ func (x *Executor) Client() *client.Client { return x.cli }
 // Close removes every container of this instance that is still there.
 // Close the lambda.Service first: it stops the environments in order.
 func (x *Executor) Close(ctx context.Context) error {
+	x.interrupt()
 	x.waitRemovals(ctx)
 	err := x.removeWhere(ctx, func(l map[string]string) bool { return l[LabelInstance] == x.instance })
 	x.closeClient()
@@ -269,17 +281,45 @@ func (x *Executor) removeWhere(ctx context.Context, match func(map[string]string
 		go func(id string) {
 			defer wg.Done()
 			err := x.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: true})
-			if err != nil && !client.IsErrNotFound(err) && !isRemovalInProgress(err) {
+			if err == nil || client.IsErrNotFound(err) {
+				x.log.Debug("removed container", "container", shortID(id))
+				return
+			}
+			if isRemovalInProgress(err) {
+				// Another removal (an exited environment's) is under way:
+				// wait for it, so that nothing is listed once we return.
+				err = x.waitGone(ctx, id)
+			}
+			if err != nil {
 				mu.Lock()
 				errs = append(errs, fmt.Errorf("remove container %.12s: %w", id, err))
 				mu.Unlock()
-				return
 			}
-			x.log.Debug("removed container", "container", shortID(id))
 		}(c.ID)
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// goneInterval is how often waitGone asks the daemon about a container
+// being removed; a removal takes tens of milliseconds.
+const goneInterval = 20 * time.Millisecond
+
+// waitGone waits until the container no longer exists.
+func (x *Executor) waitGone(ctx context.Context, id string) error {
+	for {
+		_, err := x.cli.ContainerInspect(ctx, id)
+		if client.IsErrNotFound(err) {
+			return nil
+		}
+		t := time.NewTimer(goneInterval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("wait for removal: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
 }
 
 func isRemovalInProgress(err error) bool {

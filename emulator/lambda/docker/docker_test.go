@@ -218,3 +218,21 @@ func TestCleanupLeftovers(t *testing.T) {
 		}
 	}
 }
+
+// TestInterrupt: after Interrupt (the first Ctrl-C) no container is
+// created or started any more; Start fails at once.
+func TestInterrupt(t *testing.T) {
+	x := newExecutor(t)
+	x.Interrupt()
+	_, err := x.Start(context.Background(), lambda.EnvSpec{Function: "f", EnvID: "env-1", Generation: 1, Dir: handlerDir("echo"), MemoryMB: 128})
+	if err == nil || !strings.Contains(err.Error(), "start container for f: slsx is shutting down") {
+		t.Fatalf("Start after Interrupt: %v", err)
+	}
+	list, err := x.Client().ContainerList(context.Background(), container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", LabelInstance+"="+x.Instance()))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 0 {
+		t.Errorf("%d containers after an interrupted Start", len(list))
+	}
+}

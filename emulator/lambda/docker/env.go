@@ -48,6 +48,9 @@ const (
 // Start implements lambda.Executor: it creates the container, attaches to
 // its output and starts it.
 func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, error) {
+	if x.stopStarts.Err() != nil {
+		return nil, fmt.Errorf("start container for %s: %w", spec.Function, errInterrupted)
+	}
 	id, att, wait, waitErr, err := x.create(ctx, spec)
 	if err != nil {
 		return nil, err
@@ -66,7 +69,13 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	}
 	c.cg = x.cgroups.memoryPeakFile(id)
 	go c.copyOutput(att.Reader, att.Close)
-	if err := x.cli.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+	// Only the start is interrupted, not the create: a create abandoned
+	// half-way may still complete in the daemon, out of Close's sight,
+	// while a container whose start is abandoned is known and removed.
+	startCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(x.stopStarts, cancel)()
+	if err := x.cli.ContainerStart(startCtx, id, container.StartOptions{}); err != nil {
 		att.Close()
 		x.removeLater(id)
 		return nil, fmt.Errorf("start container for %s: %w", spec.Function, err)
@@ -74,6 +83,9 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	go c.wait(wait, waitErr)
 	return c, nil
 }
+
+// errInterrupted is why a Start after Interrupt fails.
+var errInterrupted = errors.New("slsx is shutting down")
 
 // create resolves the image and creates the container, rebuilding the
 // runtime image once if it disappeared since it was last seen.

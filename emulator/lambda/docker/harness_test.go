@@ -5,24 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/slsx/slsx/emulator/awsapi"
 	"github.com/slsx/slsx/emulator/config"
 	"github.com/slsx/slsx/emulator/lambda"
-	"github.com/slsx/slsx/emulator/telemetry"
+	"github.com/slsx/slsx/emulator/lambda/lambdatest"
 )
 
 // handlersDir holds the lambda package's test handlers (one directory per
@@ -94,36 +89,47 @@ func newExecutor(tb testing.TB) *Executor {
 	return x
 }
 
-// listenPair listens on 127.0.0.1 and on ip with the same port, the way
-// the stack serves the AWS edge in docker mode.
-func listenPair(tb testing.TB, ip string) (loop, bridge net.Listener) {
-	tb.Helper()
-	for i := 0; i < 20; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			tb.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		b, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
-		if err == nil {
-			return l, b
-		}
-		l.Close()
+// dockerTarget is the lambdatest target of this package's tests: every
+// harness gets its own executor (and so its own instance label), the
+// Runtime API and the edge on the bridge gateway as in slsx dev.
+func dockerTarget() lambdatest.Target {
+	return lambdatest.Target{
+		Name: "docker",
+		Setup: func(tb testing.TB, opts *lambda.Options) []net.Listener {
+			x := newExecutor(tb)
+			opts.Executor = x
+			opts.RuntimeHost = net.JoinHostPort(x.HostIP(), "0")
+			return lambdatest.ListenPair(tb, x.HostIP())
+		},
+		HandlerDir: handlerDir,
+		Resources: func(tb testing.TB, h *lambdatest.Harness, fn string) int {
+			return len(harnessOf(h).containers(LabelFunction + "=" + fn))
+		},
+		MissingBootstrap: `create container for missing: .*does-not-exist.*`,
 	}
-	tb.Fatal("no port free on both addresses")
-	return nil, nil
 }
 
+// processTarget runs the same harness on the process executor, for
+// comparisons in benchmarks.
+func processTarget() lambdatest.Target {
+	return lambdatest.Target{
+		Name: "process",
+		Setup: func(tb testing.TB, opts *lambda.Options) []net.Listener {
+			opts.Executor = lambda.ProcessExecutor{}
+			return nil
+		},
+		HandlerDir: handlerDir,
+	}
+}
+
+// harness is a lambdatest harness with this package's view of it.
 type harness struct {
+	*lambdatest.Harness
 	t      testing.TB
-	x      *Executor
+	x      *Executor // nil on the process executor
 	s      *lambda.Service
-	bus    *telemetry.Bus
 	edge   string
 	client *lambdasdk.Client
-
-	mu     sync.Mutex
-	events []telemetry.Event
 }
 
 // newHarness runs a lambda.Service on the docker executor: the Runtime API
@@ -132,113 +138,24 @@ type harness struct {
 // container to the host alias).
 func newHarness(tb testing.TB, opts lambda.Options) *harness {
 	tb.Helper()
-	return newHarnessOn(tb, opts, newExecutor(tb))
+	return harnessOf(lambdatest.New(tb, dockerTarget(), opts))
 }
 
-// newHarnessOn is newHarness on x, or on the process executor when x is
-// nil (for comparisons).
-func newHarnessOn(tb testing.TB, opts lambda.Options, x *Executor) *harness {
-	tb.Helper()
-	h := &harness{t: tb, x: x, bus: telemetry.New()}
-	var loop, bridge net.Listener
-	if x != nil {
-		loop, bridge = listenPair(tb, x.HostIP())
-		opts.Executor = x
-		opts.RuntimeHost = net.JoinHostPort(x.HostIP(), "0")
-	} else {
-		var err error
-		if loop, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
-			tb.Fatal(err)
-		}
-		opts.Executor = lambda.ProcessExecutor{}
-	}
-	h.edge = "http://" + loop.Addr().String()
-	opts.Bus = h.bus
-	opts.EdgeURL = h.edge
-	if opts.AsyncRetryBackoff == nil {
-		opts.AsyncRetryBackoff = []time.Duration{10 * time.Millisecond, 20 * time.Millisecond}
-	}
-	h.s = lambda.New(opts)
-	srv := &http.Server{Handler: &awsapi.Edge{Lambda: h.s.Handler()}, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(loop)
-	if bridge != nil {
-		go srv.Serve(bridge)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ch := h.bus.SubscribeN(ctx, 1<<16)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for e := range ch {
-			h.mu.Lock()
-			h.events = append(h.events, e)
-			h.mu.Unlock()
-		}
-	}()
-	if err := h.s.Start(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
-	h.client = lambdasdk.NewFromConfig(aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-	}, func(o *lambdasdk.Options) { o.BaseEndpoint = aws.String(h.edge) })
-	tb.Cleanup(func() {
-		closeCtx, c := context.WithTimeout(context.Background(), 30*time.Second)
-		defer c()
-		if err := h.s.Close(closeCtx); err != nil {
-			tb.Errorf("close: %v", err)
-		}
-		srv.Close()
-		cancel()
-		<-done
-	})
+// harnessOf wraps a lambdatest harness.
+func harnessOf(lh *lambdatest.Harness) *harness {
+	h := &harness{Harness: lh, t: lh.TB, s: lh.S, edge: lh.EdgeURL, client: lh.Client}
+	h.x, _ = lh.Executor.(*Executor)
 	return h
 }
 
 func (h *harness) deploy(name, handler string, gen int, mod func(*config.Function)) *config.Function {
 	h.t.Helper()
-	fn := &config.Function{Name: name, MemoryMB: 128, Timeout: 10 * time.Second, Concurrency: 10}
-	if mod != nil {
-		mod(fn)
-	}
-	if err := h.s.Deploy(fn, handlerDir(handler), gen); err != nil {
-		h.t.Fatal(err)
-	}
-	return fn
+	return h.Deploy(name, handler, gen, mod)
 }
 
 func (h *harness) invoke(name, payload string) *lambdasdk.InvokeOutput {
 	h.t.Helper()
-	out, err := h.client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String(name), Payload: []byte(payload)})
-	if err != nil {
-		h.t.Fatalf("invoke %s: %v", name, err)
-	}
-	return out
-}
-
-func (h *harness) finished(fn string) []telemetry.InvocationFinished {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []telemetry.InvocationFinished
-	for _, e := range h.events {
-		if f, ok := e.(telemetry.InvocationFinished); ok && f.Function == fn {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func (h *harness) eventsOf(match func(telemetry.Event) bool) []telemetry.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var out []telemetry.Event
-	for _, e := range h.events {
-		if match(e) {
-			out = append(out, e)
-		}
-	}
-	return out
+	return h.Invoke(name, payload)
 }
 
 // containers lists this harness's containers matching extra label filters.
@@ -258,11 +175,5 @@ func (h *harness) containers(labels ...string) []container.Summary {
 // waitFor polls cond; the bound is a hang guard, not a timing assertion.
 func waitFor(tb testing.TB, what string, cond func() bool) {
 	tb.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	lambdatest.WaitFor(tb, what, cond)
 }
