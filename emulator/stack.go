@@ -320,18 +320,19 @@ func (s *Stack) applyAPIsLocked(p *config.Project) error {
 		} else {
 			gw.Update(api)
 		}
-		if api.Port == 0 {
+		port, ownPort := s.apiPort(api)
+		if !ownPort {
 			shared = append(shared, gw)
 			continue
 		}
 		if own := s.ownPorts[api.Name]; own != nil {
-			if own.ln.Addr().(*net.TCPAddr).Port == api.Port {
+			if have := own.ln.Addr().(*net.TCPAddr).Port; have == port || port == 0 {
 				continue
 			}
 			own.srv.Close()
 			delete(s.ownPorts, api.Name)
 		}
-		ln, err := listen(s.opts.Host, api.Port, api.Name)
+		ln, err := listen(s.opts.Host, port, api.Name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("api %s: %w", api.Name, err))
 			continue
@@ -359,6 +360,20 @@ func (s *Stack) applyAPIsLocked(p *config.Project) error {
 		errs = append(errs, errors.New("the project now has an API on the main port, which was not opened at start; restart slsx dev"))
 	}
 	return errors.Join(errs...)
+}
+
+// apiPort is the port an API listens on and whether it is a port of its
+// own (false: it shares the main API port). 0 means any free port.
+func (s *Stack) apiPort(api *config.API) (port int, own bool) {
+	switch {
+	case api.Port != 0:
+		return api.Port, true
+	case api.PortOffset > 0 && s.opts.APIPort != 0:
+		return s.opts.APIPort + api.PortOffset, true
+	case api.PortOffset > 0:
+		return 0, true
+	}
+	return 0, false
 }
 
 // Deploy makes dir/bootstrap the function's code (a hot swap when it runs).

@@ -285,7 +285,6 @@ func TestSAMStreamProcessing(t *testing.T) {
 	// On AWS, !GetAtt Table.StreamArn is the table's LatestStreamArn: the
 	// eventSourceARN of its stream records and what DescribeStream takes.
 	t.Run("GetAttStreamArnIsTheTableStream", func(t *testing.T) {
-		t.Skip("known bug, issue 9 note: the SAM loader's !GetAtt T.StreamArn uses a made-up stream label, not the emulator's")
 		m := regexp.MustCompile(`processed INSERT o-1 from (\S+) \(STREAM=(\S+)\)`).FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("no processed line with both ARNs:\n%s", out)
@@ -315,7 +314,6 @@ const restEvent = `        RestGetItem:
 `
 
 func TestSAMRestAndHTTPAPIs(t *testing.T) {
-	t.Skip("known bug, issue 9 note: a SAM project's extra APIs get fixed ports (3001, ...) that ignore --port")
 	if testing.Short() {
 		t.Skip("end-to-end: runs slsx dev")
 	}

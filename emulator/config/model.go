@@ -63,6 +63,10 @@ type API struct {
 	Type           string // "http" (default) or "rest"
 	Payload        string // "2.0" (default for http) or "1.0" (always for rest)
 	Port           int    // 0: shares the main API port, mounted at BasePath
+	// PortOffset, with Port 0, gives the API a port of its own at the main
+	// API port plus PortOffset, or a free one when the main port is chosen
+	// freely (--port 0). A SAM template's second and later APIs use it.
+	PortOffset int
 	BasePath       string // "" or "/prefix"
 	Stage          string // "$default" for http, "dev" by default for rest
 	StageVariables map[string]string
@@ -128,12 +132,16 @@ type Subscription struct {
 
 // Table is one DynamoDB table.
 type Table struct {
-	Name         string
-	HashKey      KeyAttr
-	RangeKey     *KeyAttr
-	GSIs         []*Index
-	LSIs         []*Index
-	StreamView   string // "", "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"
+	Name       string
+	HashKey    KeyAttr
+	RangeKey   *KeyAttr
+	GSIs       []*Index
+	LSIs       []*Index
+	StreamView string // "", "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"
+	// StreamLabel, when set, is the label of the table's stream, so that a
+	// stream ARN the project computed ahead (SAM's !GetAtt T.StreamArn) is
+	// the real one. Empty: the label is the stream's creation time.
+	StreamLabel  string
 	TTLAttribute string
 	BillingMode  string // "PAY_PER_REQUEST" (default) or "PROVISIONED"
 	Seed         string // JSON file, relative to Project.Dir: an array of items in DynamoDB JSON or plain JSON

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/slsx/slsx/emulator/awsapi"
 	"github.com/slsx/slsx/emulator/config"
@@ -12,8 +13,10 @@ import (
 )
 
 // EnsureTable creates a table from the project model unless one with that
-// name exists already (an existing table keeps its data and definition).
-// TTL from the model is applied either way.
+// name exists already (an existing table keeps its data, keys and indexes).
+// The model's stream and TTL are applied either way: a stream the project
+// declares is enabled with the project's view type and label, so adding
+// one to a table that already holds data works without deleting it.
 func (s *Service) EnsureTable(ct *config.Table) error {
 	if t := s.table(ct.Name); t == nil {
 		in := createTableFromConfig(ct)
@@ -24,12 +27,15 @@ func (s *Service) EnsureTable(ct *config.Table) error {
 		}
 	}
 	t := s.table(ct.Name)
-	if t == nil || ct.TTLAttribute == "" {
+	if t == nil {
 		return nil
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.meta.TTLEnabled && t.meta.TTLAttr == ct.TTLAttribute {
+	if err := s.ensureStream(t, ct); err != nil {
+		return fmt.Errorf("table %s: %w", ct.Name, err)
+	}
+	if ct.TTLAttribute == "" || t.meta.TTLEnabled && t.meta.TTLAttr == ct.TTLAttribute {
 		return nil
 	}
 	t.meta.TTLEnabled, t.meta.TTLAttr = true, ct.TTLAttribute
@@ -38,6 +44,37 @@ func (s *Service) EnsureTable(ct *config.Table) error {
 		return true
 	})
 	return s.saveMeta(t)
+}
+
+// ensureStream gives t the stream the model declares, replacing a stream
+// with another view type or label the way disabling and re-enabling it
+// through UpdateTable would. A table the model declares without a stream
+// keeps whatever stream it has. The caller holds t.mu.
+func (s *Service) ensureStream(t *table, ct *config.Table) error {
+	if ct.StreamView == "" {
+		return nil
+	}
+	m := t.meta
+	if m.StreamEnabled && m.StreamView == ct.StreamView && (ct.StreamLabel == "" || m.StreamLabel == ct.StreamLabel) {
+		return nil
+	}
+	now := time.Now().UTC()
+	m.StreamEnabled, m.StreamView, m.StreamCreated = true, ct.StreamView, now
+	m.StreamLabel = ct.StreamLabel
+	if m.StreamLabel == "" {
+		m.StreamLabel = streamLabel(now)
+	}
+	old := t.meta
+	t.meta = m
+	if err := s.saveMeta(t); err != nil {
+		t.meta = old
+		return err
+	}
+	if t.stream != nil {
+		t.stream.disable()
+	}
+	t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated)
+	return nil
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -1116,7 +1116,7 @@ func (l *loader) table(id string, props map[string]any) {
 			s, _ := m["StreamViewType"].(string)
 			switch s {
 			case "KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES":
-				t.StreamView = s
+				t.StreamView, t.StreamLabel = s, streamLabel
 			default:
 				l.errorf(join(fp, "StreamViewType"), "%q is not a stream view; use KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES", s)
 			}
@@ -1369,9 +1369,7 @@ func (l *loader) linkAPIs() {
 		}
 	}
 	for i, a := range order {
-		if i > 0 {
-			a.Port = config.DefaultAPIPort + i
-		}
+		a.PortOffset = i
 	}
 }
 

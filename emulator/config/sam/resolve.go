@@ -23,8 +23,11 @@ const (
 	typeSubscription = "AWS::SNS::Subscription"
 )
 
-// streamLabel is the label slsx writes into the stream ARNs it makes up;
-// only the table name part of a stream ARN matters to the loader.
+// streamLabel is the stream label of every table a SAM template declares.
+// The template's !GetAtt T.StreamArn is resolved before the table exists, so
+// the loader fixes the label (config.Table.StreamLabel) and the emulator
+// creates the stream with it: the ARN a function reads from its environment
+// is the one DescribeTable and ListStreams return.
 const streamLabel = "1970-01-01T00:00:00.000"
 
 // resolver answers Ref, Fn::GetAtt and Fn::Sub for goformation's intrinsic

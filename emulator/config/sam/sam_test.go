@@ -123,7 +123,7 @@ func TestSNSFanout(t *testing.T) {
 		fn("audit", "./cmd/audit", nil),
 	})
 	same(t, "apis", p.APIs, []*config.API{
-		{Name: "AdminApi", Type: "rest", Payload: "1.0", Port: 3001, Stage: "v1", StageVariables: map[string]string{"env": "test"},
+		{Name: "AdminApi", Type: "rest", Payload: "1.0", PortOffset: 1, Stage: "v1", StageVariables: map[string]string{"env": "test"},
 			Authorizers: map[string]*config.Authorizer{"AdminAuth": {Name: "AdminAuth", Function: "AuthorizerFunction",
 				IdentitySource: []string{"method.request.header.X-Api-Key", "method.request.querystring.tenant"},
 				TTL:            60 * time.Second, PayloadVersion: "1.0"}},
@@ -177,7 +177,7 @@ func TestStreamProcessor(t *testing.T) {
 				RangeKey: &config.KeyAttr{Name: "total", Type: "N"}, Projection: "INCLUDE", NonKeyAttributes: []string{"customer"}}},
 			LSIs: []*config.Index{{Name: "byTotal", HashKey: config.KeyAttr{Name: "pk", Type: "S"},
 				RangeKey: &config.KeyAttr{Name: "total", Type: "N"}, Projection: "ALL"}},
-			StreamView: "NEW_AND_OLD_IMAGES", TTLAttribute: "expiresAt", BillingMode: "PROVISIONED"},
+			StreamView: "NEW_AND_OLD_IMAGES", StreamLabel: streamLabel, TTLAttribute: "expiresAt", BillingMode: "PROVISIONED"},
 	})
 	same(t, "stream triggers", p.StreamTriggers, []*config.StreamTrigger{
 		{Table: "shop-orders", Function: "ArchiveFunction", BatchSize: 100, StartingPosition: "LATEST", MaximumRetryAttempts: -1},
@@ -266,9 +266,12 @@ func TestAPIPorts(t *testing.T) {
 	}
 	got := map[string]int{}
 	for _, a := range p.APIs {
-		got[a.Name+" "+a.Stage] = a.Port
+		if a.Port != 0 {
+			t.Errorf("API %s has the fixed port %d; want it relative to the main API port", a.Name, a.Port)
+		}
+		got[a.Name+" "+a.Stage] = a.PortOffset
 	}
-	same(t, "ports", got, map[string]int{"ServerlessRestApi Prod": 0, "ServerlessHttpApi $default": 3001, "Extra beta": 3002})
+	same(t, "port offsets", got, map[string]int{"ServerlessRestApi Prod": 0, "ServerlessHttpApi $default": 1, "Extra beta": 2})
 	same(t, "cors true", p.APIs[0].CORS, &config.CORS{AllowOrigins: []string{"*"}, AllowMethods: []string{"*"}, AllowHeaders: []string{"*"}})
 }
 
