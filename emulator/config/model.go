@@ -59,14 +59,14 @@ type Function struct {
 
 // API is one API Gateway API.
 type API struct {
-	Name           string
-	Type           string // "http" (default) or "rest"
-	Payload        string // "2.0" (default for http) or "1.0" (always for rest)
-	Port           int    // 0: shares the main API port, mounted at BasePath
+	Name    string
+	Type    string // "http" (default) or "rest"
+	Payload string // "2.0" (default for http) or "1.0" (always for rest)
+	Port    int    // 0: shares the main API port, mounted at BasePath
 	// PortOffset, with Port 0, gives the API a port of its own at the main
 	// API port plus PortOffset, or a free one when the main port is chosen
 	// freely (--port 0). A SAM template's second and later APIs use it.
-	PortOffset int
+	PortOffset     int
 	BasePath       string // "" or "/prefix"
 	Stage          string // "$default" for http, "dev" by default for rest
 	StageVariables map[string]string
