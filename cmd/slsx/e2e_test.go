@@ -85,7 +85,7 @@ func TestVersionCommand(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
-	for _, args := range [][]string{{"--bogus"}, {"invoke"}, {"dev", "extra-arg"}} {
+	for _, args := range [][]string{{"--bogus"}, {"invoke"}, {"dev", "extra-arg"}, {"serve", "--parameter-overrides", "Stage=qa"}} {
 		cmd := exec.Command(slsxBin, args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

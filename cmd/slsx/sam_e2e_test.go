@@ -444,7 +444,7 @@ func TestSAMServeProject(t *testing.T) {
 		t.Skip("end-to-end: runs slsx serve")
 	}
 	dir := copyFixture(t, "sam/http-crud")
-	cmd := exec.Command(slsxBin, "serve", "--project", dir, "--port", "0", "--aws-port", "0", "--in-memory")
+	cmd := exec.Command(slsxBin, "serve", "--project", dir, "--port", "0", "--aws-port", "0", "--in-memory", "--parameter-overrides", "Stage=prod")
 	pr, pw := io.Pipe()
 	cmd.Stdout = pw
 	var stderr strings.Builder
@@ -480,7 +480,7 @@ func TestSAMServeProject(t *testing.T) {
 	}{
 		{"PUT", "/items/s1", `{"name":"served"}`, 200, `"name":"served"`},
 		{"GET", "/items/s1", "", 200, `{"id":"s1","name":"served","price":0}`},
-		{"GET", "/info", "", 200, `"table":"dev-items"`},
+		{"GET", "/info", "", 200, `"table":"prod-items"`},
 	} {
 		if status, body := get(t, c.method, api+c.path, c.body); status != c.status || !strings.Contains(body, c.want) {
 			t.Errorf("%s %s = %d %s; want %d with %s", c.method, c.path, status, body, c.status, c.want)

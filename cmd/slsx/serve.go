@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,13 +16,14 @@ import (
 )
 
 type serveOptions struct {
-	Host     string
-	AWSPort  int
-	Port     int
-	DataDir  string
-	InMemory bool
-	Project  string // optional project directory whose functions are served too
-	Quiet    bool
+	Host      string
+	AWSPort   int
+	Port      int
+	DataDir   string
+	InMemory  bool
+	Project   string   // optional project directory whose functions are served too
+	Overrides []string // SAM parameter overrides, with Project
+	Quiet     bool
 }
 
 func init() { extraCommands = append(extraCommands, newServeCmd) }
@@ -49,15 +51,19 @@ served too (built first when their code changed), without watching.`,
 	f.StringVar(&opts.DataDir, "data-dir", opts.DataDir, "where tables and topics persist")
 	f.BoolVar(&opts.InMemory, "in-memory", false, "keep nothing on disk")
 	f.StringVar(&opts.Project, "project", "", "also serve this project's functions and APIs")
+	f.StringArrayVar(&opts.Overrides, "parameter-overrides", nil, "SAM template parameters, Key=Value (repeatable; with --project)")
 	f.BoolVarP(&opts.Quiet, "quiet", "q", false, "print nothing but errors")
 	return cmd
 }
 
 func runServe(ctx context.Context, s streams, opts serveOptions) error {
 	var p *config.Project
+	if opts.Project == "" && len(opts.Overrides) > 0 {
+		return usageError{errors.New("--parameter-overrides needs --project: it sets the parameters of the project's SAM template")}
+	}
 	if opts.Project != "" {
 		var err error
-		if p, err = loadProject(opts.Project, nil, s.Err); err != nil {
+		if p, err = loadProject(opts.Project, opts.Overrides, s.Err); err != nil {
 			return err
 		}
 	}
