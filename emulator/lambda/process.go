@@ -54,24 +54,22 @@ func (ProcessExecutor) Start(ctx context.Context, spec EnvSpec) (Env, error) {
 		return nil, err
 	}
 	w.Close()
-	rc, err := r.SyscallConn()
-	if err != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		_ = cmd.Wait()
-		r.Close()
-		return nil, fmt.Errorf("output pipe: %w", err)
-	}
 	p := &procEnv{
 		cmd:  cmd,
 		pid:  cmd.Process.Pid,
 		out:  r,
-		rc:   rc,
 		dst:  spec.Output,
 		buf:  make([]byte, outputChunk),
 		done: make(chan struct{}),
 	}
 	if p.dst == nil {
 		p.dst = io.Discard
+	}
+	if err := p.openOutput(); err != nil {
+		_ = p.signal(true)
+		_ = cmd.Wait()
+		r.Close()
+		return nil, fmt.Errorf("output pipe: %w", err)
 	}
 	go p.readLoop()
 	go p.wait()
@@ -82,7 +80,7 @@ type procEnv struct {
 	cmd  *exec.Cmd
 	pid  int
 	out  *os.File
-	rc   syscall.RawConn
+	rc   syscall.RawConn // the pipe's descriptor, where reads can be non-blocking
 	dst  io.Writer
 	done chan struct{}
 	err  error
@@ -92,6 +90,7 @@ type procEnv struct {
 	mu     sync.Mutex
 	buf    []byte
 	eof    bool
+	last   time.Time    // when output last arrived (platforms without non-blocking reads)
 	hwm    atomic.Int64 // last VmHWM seen, in kB
 	hwmAt  atomic.Int64 // when it was read, unix ns
 	waited atomic.Bool
@@ -104,14 +103,14 @@ func (p *procEnv) Kill() error {
 	if p.waited.Load() {
 		return nil
 	}
-	return syscall.Kill(-p.pid, syscall.SIGKILL)
+	return p.signal(true)
 }
 
 func (p *procEnv) Terminate() error {
 	if p.waited.Load() {
 		return nil
 	}
-	return syscall.Kill(-p.pid, syscall.SIGTERM)
+	return p.signal(false)
 }
 
 func (p *procEnv) wait() {
@@ -125,70 +124,8 @@ func (p *procEnv) wait() {
 	p.waited.Store(true)
 	// The group may hold children that outlive the bootstrap; they belong
 	// to this environment and go with it.
-	_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+	_ = p.signal(true)
 	close(p.done)
-}
-
-// readLoop moves output from the pipe to dst until every writer is gone.
-func (p *procEnv) readLoop() {
-	defer p.out.Close()
-	for {
-		err := p.rc.Read(func(fd uintptr) bool {
-			for {
-				p.mu.Lock()
-				if p.eof {
-					p.mu.Unlock()
-					return true
-				}
-				n, err := syscall.Read(int(fd), p.buf)
-				if n > 0 {
-					_, _ = p.dst.Write(p.buf[:n])
-				}
-				if n == 0 && err == nil || err != nil && err != syscall.EAGAIN && err != syscall.EINTR {
-					p.eof = true
-				}
-				p.mu.Unlock()
-				if err == syscall.EAGAIN {
-					return false // wait for the poller
-				}
-				if p.eof {
-					return true
-				}
-			}
-		})
-		p.mu.Lock()
-		eof := p.eof
-		p.mu.Unlock()
-		if err != nil || eof {
-			return
-		}
-	}
-}
-
-// SyncOutput implements Env: whatever is still in the pipe is read now.
-// The pipe holds at most its capacity, so this is bounded even when the
-// child keeps writing.
-func (p *procEnv) SyncOutput() {
-	_ = p.rc.Control(func(fd uintptr) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.eof {
-			return
-		}
-		for budget := 16 * outputChunk; budget > 0; {
-			n, err := syscall.Read(int(fd), p.buf)
-			if n > 0 {
-				_, _ = p.dst.Write(p.buf[:n])
-				budget -= n
-			}
-			if err == syscall.EINTR {
-				continue
-			}
-			if n <= 0 || err != nil {
-				return
-			}
-		}
-	})
 }
 
 var vmHWM = []byte("VmHWM:")

@@ -24,7 +24,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -252,12 +251,6 @@ func (x *Executor) waitRemovals(ctx context.Context) {
 	case <-done:
 	case <-ctx.Done():
 	}
-}
-
-// processAlive reports whether pid names a running process on this host.
-func processAlive(pid int) bool {
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 func (x *Executor) removeWhere(ctx context.Context, match func(map[string]string) bool) error {
