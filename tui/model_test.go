@@ -457,7 +457,7 @@ func TestTopicSubscriptionsFromSource(t *testing.T) {
 		}
 	}
 	hs.keys("enter")
-	hs.mustShow("Topic events", "Subscriptions", "lambda:arn:aws:lambda:us-east-1:000000000000:function:email",
+	hs.mustShow("Topic events", "Subscriptions: 2 confirmed, 1 pending", "lambda:arn:aws:lambda:us-east-1:000000000000:function:email",
 		"sqs:arn:aws:sqs:us-east-1:000000000000:audit", "https:https://example.com/", "pending confirmation")
 	hs.mustNotShow("function:orders", "seen delivering")
 
@@ -468,6 +468,25 @@ func TestTopicSubscriptionsFromSource(t *testing.T) {
 	if f := strings.Join(strings.Fields(hs.lineWith("quiet ")), " "); f != "quiet 1 0 0 0" {
 		t.Errorf("topic row %q after subscribing, want quiet 1 0 0 0", f)
 	}
+
+	// A topic with thousands of subscriptions counts them all and keeps
+	// a bounded few for its details.
+	var many []Subscription
+	for i := 0; i < 5000; i++ {
+		many = append(many, Subscription{ARN: fmt.Sprintf("arn:aws:sns:us-east-1:000000000000:quiet:%05d", i), Protocol: "sqs", Endpoint: "q"})
+	}
+	src.subs["quiet"] = many
+	hs.send(clockMsg(base))
+	if f := strings.Join(strings.Fields(hs.lineWith("quiet ")), " "); f != "quiet 5000 0 0 0" {
+		t.Errorf("topic row %q, want quiet 5000 0 0 0", f)
+	}
+	if n := len(hs.m.s.topics["quiet"].subs); n != maxSubsShown {
+		t.Errorf("%d subscriptions kept, want %d", n, maxSubsShown)
+	}
+	hs.keys("down", "down", "enter") // events, gone, quiet
+	hs.mustShow("Topic quiet", "Subscriptions: 5000 confirmed, 0 pending")
+	hs.keys("G")
+	hs.mustShow("… and 4800 more")
 }
 
 func TestBuildsScreen(t *testing.T) {

@@ -150,7 +150,7 @@ func (p *resourcesPane) refreshCounts(m *Model) tea.Cmd {
 			msg.subs = make(map[string][]Subscription, len(topics))
 			for _, t := range topics {
 				if subs, err := sl.TopicSubscriptions(t); err == nil {
-					msg.subs[t] = append([]Subscription{}, subs...) // non-nil: listed, maybe none
+					msg.subs[t] = subs
 				}
 			}
 		}
@@ -174,7 +174,7 @@ func (p *resourcesPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		}
 		for t, subs := range msg.subs {
 			if ts, ok := m.s.topics[t]; ok {
-				ts.subs = sanitizeSubs(subs)
+				ts.setSubs(subs)
 			}
 		}
 	}
@@ -191,8 +191,8 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 			p.tv.title = "Topic " + t.name
 			lines := []string{fmt.Sprintf("  published %d · delivered %d · failed %d", t.published, t.delivered, t.failed)}
 			var subs []string
-			heading := "Subscriptions"
-			if t.subs != nil {
+			heading := fmt.Sprintf("Subscriptions: %d confirmed, %d pending", t.nConfirmed, t.nPending)
+			if t.listed {
 				for _, sub := range t.subs {
 					line := sub.Protocol + ":" + sub.Endpoint + "  " + st.dim.Render(sub.ARN)
 					if sub.Pending {
@@ -200,13 +200,17 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 					}
 					subs = append(subs, line)
 				}
+				sort.Strings(subs)
+				if more := t.nConfirmed + t.nPending - len(t.subs); more > 0 {
+					subs = append(subs, st.dim.Render(fmt.Sprintf("… and %d more", more)))
+				}
 			} else {
 				heading = "Subscriptions seen delivering"
 				for arn, ep := range t.seen {
 					subs = append(subs, ep+"  "+st.dim.Render(arn))
 				}
+				sort.Strings(subs)
 			}
-			sort.Strings(subs)
 			p.tv.lines = section(st, lines, heading, orNone(subs)...)
 			return p.tv.view(st, w, h)
 		}
@@ -287,16 +291,6 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 			text = st.sel.Render(fit(ansi.Strip(text), w))
 		}
 		out = append(out, text)
-	}
-	return out
-}
-
-// sanitizeSubs defuses control characters in what the Source returned,
-// as clean does for events.
-func sanitizeSubs(subs []Subscription) []Subscription {
-	out := make([]Subscription, len(subs))
-	for i, s := range subs {
-		out[i] = Subscription{ARN: sanitize(s.ARN), Protocol: sanitize(s.Protocol), Endpoint: sanitize(s.Endpoint), Pending: s.Pending}
 	}
 	return out
 }

@@ -15,6 +15,7 @@ const (
 	maxInvocations = 2000            // invocation list
 	maxLogs        = 2000            // slsx and function log lines
 	maxLogText     = 2 << 10         // bytes kept of one line in the logs pane: wider than any terminal
+	maxSubsShown   = 200             // subscriptions kept per topic for its details; all are counted
 	maxBuilds      = 500             // builds pane history
 	maxTraces      = 500             // traces kept for the trace view
 	maxSpans       = 200             // spans kept per trace (a fan-out storm stays readable)
@@ -126,24 +127,37 @@ type topicStats struct {
 	name                         string
 	published, delivered, failed int
 	seen                         map[string]string // subscription -> "protocol:endpoint", from deliveries
-	// subs are the topic's subscriptions as the Source lists them; nil
-	// when no Source lists them, and the seen ones stand in.
-	subs []Subscription
+	// listed is set once the Source listed the topic's subscriptions:
+	// nConfirmed and nPending count them all, subs keeps the first
+	// maxSubsShown for the details. Until then the seen ones stand in.
+	listed               bool
+	nConfirmed, nPending int
+	subs                 []Subscription
+}
+
+// setSubs records the Source's list, defusing control characters in it
+// as clean does for events.
+func (t *topicStats) setSubs(subs []Subscription) {
+	t.listed, t.nConfirmed, t.nPending, t.subs = true, 0, 0, t.subs[:0]
+	for _, s := range subs {
+		if s.Pending {
+			t.nPending++
+		} else {
+			t.nConfirmed++
+		}
+		if len(t.subs) < maxSubsShown {
+			t.subs = append(t.subs, Subscription{ARN: sanitize(s.ARN), Protocol: sanitize(s.Protocol), Endpoint: sanitize(s.Endpoint), Pending: s.Pending})
+		}
+	}
 }
 
 // confirmed is the SUBS column: the topic's confirmed subscriptions when
 // the Source lists them, else those seen delivering.
 func (t *topicStats) confirmed() int {
-	if t.subs == nil {
+	if !t.listed {
 		return len(t.seen)
 	}
-	n := 0
-	for _, s := range t.subs {
-		if !s.Pending {
-			n++
-		}
-	}
-	return n
+	return t.nConfirmed
 }
 
 type tableStats struct {
