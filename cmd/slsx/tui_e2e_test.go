@@ -150,6 +150,20 @@ func TestDashboardInTmux(t *testing.T) {
 	m.key("4")
 	m.wait("resources", `(?m)^user-events\s+1\s+1\s+1\s+0$`, `(?m)^users\s+1\s+1 Put 1`)
 
+	// A subscription made with the AWS CLI while the screen shows is
+	// counted within a clock tick.
+	if _, err := os.Stat("/usr/bin/aws"); err == nil {
+		cmd := exec.Command("/usr/bin/aws", "sns", "subscribe", "--endpoint-url", "http://127.0.0.1:"+awsPort,
+			"--topic-arn", "arn:aws:sns:us-east-1:000000000000:user-events", "--protocol", "lambda",
+			"--notification-endpoint", "arn:aws:lambda:us-east-1:000000000000:function:hello")
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("aws sns subscribe: %v\n%s", err, out)
+		}
+		m.wait("the new subscription", `(?m)^user-events\s+2\s+1\s+1\s+0$`)
+	}
+
 	// notify's output, written during its two invocations, tagged with it.
 	m.key("6")
 	m.wait("function output in the logs", `(?m)^\d\d:\d\d:\d\d notify\s+sns arn:aws:sns:us-east-1:\d+:user-events: `,
