@@ -11,7 +11,8 @@ import (
 
 // benchEvents is a stream as slsx dev would publish it under load: chains of
 // API -> Lambda -> DynamoDB -> stream -> Lambda -> SNS -> Lambda, pool
-// states and log lines, one event per millisecond (1,000 events/s).
+// states and log lines (one outside any request, one a handler wrote
+// during one), one event per millisecond (1,000 events/s).
 func benchEvents(n int) []telemetry.Event {
 	out := make([]telemetry.Event, 0, n+32)
 	for c := 0; len(out) < n; c++ {
@@ -22,7 +23,8 @@ func benchEvents(n int) []telemetry.Event {
 		}
 		out = append(out,
 			telemetry.PoolState{At: at(ms), Function: "orders", Busy: c % 5, Idle: 1, Limit: 4},
-			telemetry.LogLine{At: at(ms), Function: "notify", Line: "flushed"})
+			telemetry.LogLine{At: at(ms), Function: "notify", Line: "flushed"},
+			telemetry.LogLine{At: at(ms), Function: "orders", RequestID: "req-orders" + fmt.Sprint(c), Line: "saved order " + fmt.Sprint(c)})
 	}
 	return out[:n]
 }

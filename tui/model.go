@@ -134,7 +134,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case clockMsg:
 		m.s.sample()
 		var cmd tea.Cmd
-		if m.active == 3 {
+		if m.active == screenResources {
 			cmd = m.resP.refreshCounts(m)
 		}
 		return m, tea.Batch(m.clockTick(), cmd)
@@ -157,9 +157,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.invP.open(m, msg.reqID, msg.back)
 		return m, nil
 	case switchMsg:
-		m.switchTo(int(msg))
-		return m, nil
-	case tableItemsMsg, tableCountsMsg:
+		return m, m.switchTo(int(msg))
+	case tableItemsMsg, resourceCountsMsg:
 		return m, m.resP.handle(m, msg)
 	case tea.KeyMsg:
 		return m, m.key(msg)
@@ -197,23 +196,26 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 		m.help = true
 		return nil
 	case key.Matches(msg, m.km.Tab):
-		m.switchTo((m.active + 1) % len(screenNames))
-		return nil
+		return m.switchTo((m.active + 1) % len(screenNames))
 	case key.Matches(msg, m.km.BackTab):
-		m.switchTo((m.active + len(screenNames) - 1) % len(screenNames))
-		return nil
+		return m.switchTo((m.active + len(screenNames) - 1) % len(screenNames))
 	}
 	for i, b := range m.km.Screens {
 		if key.Matches(msg, b) {
-			m.switchTo(i)
-			return nil
+			return m.switchTo(i)
 		}
 	}
 	return p.update(m, msg)
 }
 
-func (m *Model) switchTo(i int) {
+// switchTo shows screen i. The resources screen asks for fresh counts at
+// once rather than showing '-' until the next clock tick.
+func (m *Model) switchTo(i int) tea.Cmd {
 	m.active = i
+	if i == screenResources {
+		return m.resP.refreshCounts(m)
+	}
+	return nil
 }
 
 // contentHeight is the number of lines the active pane draws.

@@ -350,16 +350,25 @@ func TestResourcesScreenAndItemBrowser(t *testing.T) {
 		telemetry.DynamoWrite{At: at(301), Table: "orders", Op: "DeleteItem", Keys: `{"id":{"S":"o1"}}`},
 		telemetry.StreamBatch{At: at(302), Table: "orders", Function: "notify", Records: 3, Err: "Unhandled"})
 	hs.keys("4")
+	// Without a SubscriptionLister, SUBS counts the subscriptions seen delivering.
 	if f := strings.Fields(hs.lineWith("events")); strings.Join(f, " ") != "events 2 2 2 1" {
 		t.Errorf("topic row %v, want events 2 subs, 2 published, 2 delivered, 1 failed", f)
 	}
-	if f := strings.Fields(hs.lineWith("orders ")); strings.Join(f, " ") != "orders - 3 Delete 1 Put 2 3 5 1" {
-		t.Errorf("table row %v", f)
-	}
-	hs.send(clockMsg(base)) // counts are fetched on the clock while this screen shows
-	if f := strings.Fields(hs.lineWith("orders ")); f[1] != "2" {
+	// Counts are fetched as the screen opens, then on the clock.
+	if f := strings.Fields(hs.lineWith("orders ")); strings.Join(f, " ") != "orders 2 3 Delete 1 Put 2 3 5 1" {
 		t.Errorf("table row %v, want item count 2", f)
 	}
+	src.count = 7
+	hs.send(clockMsg(base))
+	if f := strings.Fields(hs.lineWith("orders ")); f[1] != "7" {
+		t.Errorf("table row %v, want item count 7 after the clock", f)
+	}
+	src.countErr = errors.New("ResourceNotFoundException")
+	hs.send(clockMsg(base)) // a table that cannot be counted (deleted) shows '-' again
+	if f := strings.Fields(hs.lineWith("orders ")); f[1] != "-" {
+		t.Errorf("table row %v, want '-' for a count that failed", f)
+	}
+	src.countErr = nil
 
 	// Topic details list the subscriptions seen.
 	hs.keys("enter")
@@ -390,10 +399,11 @@ func TestItemBrowserWithoutSource(t *testing.T) {
 }
 
 type fakeSource struct {
-	items map[string][]string
-	count int
-	err   error
-	calls []string
+	items    map[string][]string
+	count    int
+	countErr error
+	err      error
+	calls    []string
 }
 
 func (f *fakeSource) TableItems(table string, limit int) ([]string, error) {
@@ -404,7 +414,80 @@ func (f *fakeSource) TableItems(table string, limit int) ([]string, error) {
 	return f.items[table], nil
 }
 
-func (f *fakeSource) ItemCount(table string) (int, error) { return f.count, nil }
+func (f *fakeSource) ItemCount(table string) (int, error) { return f.count, f.countErr }
+
+// subsSource is a Source that also lists subscriptions.
+type subsSource struct {
+	fakeSource
+	subs map[string][]Subscription
+}
+
+func (f *subsSource) TopicSubscriptions(topic string) ([]Subscription, error) {
+	if s, ok := f.subs[topic]; ok {
+		return s, nil
+	}
+	return nil, errors.New("NotFound: Topic does not exist")
+}
+
+func TestTopicSubscriptionsFromSource(t *testing.T) {
+	src := &subsSource{subs: map[string][]Subscription{
+		"events": {
+			{ARN: "arn:aws:sns:us-east-1:000000000000:events:s1", Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:000000000000:function:email"},
+			{ARN: "arn:aws:sns:us-east-1:000000000000:events:s3", Protocol: "sqs", Endpoint: "arn:aws:sqs:us-east-1:000000000000:audit"},
+			{ARN: "arn:aws:sns:us-east-1:000000000000:events:s4", Protocol: "https", Endpoint: "https://example.com/\x1b[2Jhook", Pending: true},
+		},
+		"quiet": {},
+	}}
+	info := testInfo()
+	info.Source = src
+	info.Topics = []string{"events", "quiet", "gone"}
+	hs := newHarness(t, info, 120, 30)
+	// One delivery seen, through a subscription the source does not list
+	// (since removed): the source's list wins.
+	hs.feed(telemetry.SNSDelivered{At: at(1), Topic: "arn:aws:sns:us-east-1:000000000000:events", Subscription: "old",
+		Protocol: "lambda", Endpoint: "arn:aws:lambda:us-east-1:000000000000:function:orders", Attempt: 1})
+	hs.keys("4")
+	for topic, want := range map[string]string{
+		"events": "events 2 0 1 0", // two confirmed, the pending one not counted
+		"quiet ": "quiet 0 0 0 0",
+		"gone":   "gone 0 0 0 0", // the source cannot list it, nothing was seen
+	} {
+		if f := strings.Join(strings.Fields(hs.lineWith(topic)), " "); f != want {
+			t.Errorf("topic row %q, want %q", f, want)
+		}
+	}
+	hs.keys("enter")
+	hs.mustShow("Topic events", "Subscriptions: 2 confirmed, 1 pending", "lambda:arn:aws:lambda:us-east-1:000000000000:function:email",
+		"sqs:arn:aws:sqs:us-east-1:000000000000:audit", "https:https://example.com/", "pending confirmation")
+	hs.mustNotShow("function:orders", "seen delivering")
+
+	// A subscription added later shows on the next clock tick.
+	src.subs["quiet"] = []Subscription{{ARN: "arn:aws:sns:us-east-1:000000000000:quiet:s9", Protocol: "lambda", Endpoint: "notify"}}
+	hs.keys("esc")
+	hs.send(clockMsg(base))
+	if f := strings.Join(strings.Fields(hs.lineWith("quiet ")), " "); f != "quiet 1 0 0 0" {
+		t.Errorf("topic row %q after subscribing, want quiet 1 0 0 0", f)
+	}
+
+	// A topic with thousands of subscriptions counts them all and keeps
+	// a bounded few for its details.
+	var many []Subscription
+	for i := 0; i < 5000; i++ {
+		many = append(many, Subscription{ARN: fmt.Sprintf("arn:aws:sns:us-east-1:000000000000:quiet:%05d", i), Protocol: "sqs", Endpoint: "q"})
+	}
+	src.subs["quiet"] = many
+	hs.send(clockMsg(base))
+	if f := strings.Join(strings.Fields(hs.lineWith("quiet ")), " "); f != "quiet 5000 0 0 0" {
+		t.Errorf("topic row %q, want quiet 5000 0 0 0", f)
+	}
+	if n := len(hs.m.s.topics["quiet"].subs); n != maxSubsShown {
+		t.Errorf("%d subscriptions kept, want %d", n, maxSubsShown)
+	}
+	hs.keys("down", "down", "enter") // events, gone, quiet
+	hs.mustShow("Topic quiet", "Subscriptions: 5000 confirmed, 0 pending")
+	hs.keys("G")
+	hs.mustShow("… and 4800 more")
+}
 
 func TestBuildsScreen(t *testing.T) {
 	hs := newHarness(t, testInfo(), 120, 30)
@@ -508,5 +591,46 @@ func TestMemoryIsBounded(t *testing.T) {
 	for _, k := range []string{"2", "3"} {
 		hs.keys(k)
 		hs.screen()
+	}
+}
+
+func TestFunctionOutputInLogs(t *testing.T) {
+	hs := newHarness(t, testInfo(), 120, 20)
+	hs.feed(telemetry.InvocationStarted{At: at(0), Function: "orders", RequestID: "req-1", Trigger: "POST /orders"},
+		telemetry.LogLine{At: at(1), Function: "orders", RequestID: "req-1", Line: "saving order o1"},
+		telemetry.LogLine{At: at(2), Function: "notify", RequestID: "req-2", Line: "stream INSERT users"}, // a request the list never saw
+		telemetry.LogLine{At: at(3), Function: "orders", RequestID: "req-1", Line: "big " + strings.Repeat("x", 100<<10)},
+		telemetry.Log{At: at(4), Level: "INFO", Message: "slsx line"})
+	hs.keys("6")
+	hs.mustShow("orders saving order o1", "notify stream INSERT users", "slsx   slsx line")
+	// Lines are kept clipped: the pane holds maxLogs of them for hours.
+	for i := 0; i < hs.m.s.logs.len(); i++ {
+		if l := hs.m.s.logs.at(i); len(l.text) > maxLogText+len("…") {
+			t.Errorf("log entry of %d bytes kept", len(l.text))
+		}
+	}
+	// The filter finds a request's lines by its id.
+	hs.keys("/")
+	hs.typeText("req-1")
+	hs.keys("enter")
+	hs.mustShow("saving order o1", "big xxx")
+	hs.mustNotShow("stream INSERT", "slsx line")
+	// The invocation still has its own lines.
+	hs.keys("esc", "2", "enter")
+	hs.mustShow("Invocation req-1", "saving order o1")
+}
+
+func TestLogsRingIsBounded(t *testing.T) {
+	hs := newHarness(t, testInfo(), 100, 12)
+	var ev []telemetry.Event
+	for i := 0; i < maxLogs+10; i++ {
+		ev = append(ev, telemetry.LogLine{At: at(i), Function: "orders", RequestID: "req-1", Line: fmt.Sprintf("line %d", i)})
+	}
+	hs.feed(ev...)
+	if n := hs.m.s.logs.len(); n != maxLogs {
+		t.Fatalf("%d log lines kept, want %d", n, maxLogs)
+	}
+	if first := hs.m.s.logs.at(0).text; first != "line 10" {
+		t.Errorf("oldest kept %q, want line 10", first)
 	}
 }

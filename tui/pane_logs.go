@@ -7,8 +7,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 )
 
-// logsPane is screen 6: slsx's own log and function output that belongs to
-// no request, tailing like `tail -f` until the user scrolls up.
+// logsPane is screen 6: slsx's own log and every function's output, each
+// line tagged with its function, tailing like `tail -f` until the user
+// scrolls up. The filter also matches a request id.
 type logsPane struct {
 	follow bool
 	off    int // first line shown when not following
@@ -41,7 +42,7 @@ outer:
 	for i := 0; i < m.s.logs.len(); i++ {
 		l := m.s.logs.at(i)
 		if len(terms) > 0 {
-			hay := strings.ToLower(l.source + " " + l.level + " " + l.text)
+			hay := strings.ToLower(l.source + " " + l.reqID + " " + l.level + " " + l.text)
 			for _, t := range terms {
 				if !strings.Contains(hay, t) {
 					continue outer

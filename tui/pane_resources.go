@@ -20,8 +20,12 @@ type tableItemsMsg struct {
 	err   error
 }
 
-type tableCountsMsg struct {
-	counts map[string]int
+// resourceCountsMsg carries what the Source reported: item counts by
+// table (-1 when the table could not be counted) and subscriptions by
+// topic; a nil map means the Source does not report that kind.
+type resourceCountsMsg struct {
+	items map[string]int
+	subs  map[string][]Subscription
 }
 
 // resourcesPane is screen 4: topics and tables with their traffic, and a
@@ -32,14 +36,13 @@ type resourcesPane struct {
 	topicDetail string
 	tv          textView
 
-	browse    string // table being browsed
-	loading   bool
-	items     []string
-	itemsErr  error
-	il        list
-	item      int // item shown pretty, -1 for the list
-	counting  bool
-	countsErr error
+	browse   string // table being browsed
+	loading  bool
+	items    []string
+	itemsErr error
+	il       list
+	item     int  // item shown pretty, -1 for the list
+	counting bool // a resourceCountsMsg is on its way
 }
 
 func (p *resourcesPane) capturing() bool { return false }
@@ -120,23 +123,38 @@ func (p *resourcesPane) load(m *Model, table string) tea.Cmd {
 	}
 }
 
-// refreshCounts asks the Source for item counts, one request in flight at
-// a time.
+// refreshCounts asks the Source for item counts and subscriptions, one
+// request in flight at a time.
 func (p *resourcesPane) refreshCounts(m *Model) tea.Cmd {
-	c, ok := m.s.info.Source.(TableCounter)
-	if !ok || p.counting || len(m.s.tableOrder) == 0 {
+	tc, countsItems := m.s.info.Source.(TableCounter)
+	sl, listsSubs := m.s.info.Source.(SubscriptionLister)
+	if p.counting || (!countsItems || len(m.s.tableOrder) == 0) && (!listsSubs || len(m.s.topicOrder) == 0) {
 		return nil
 	}
 	p.counting = true
 	tables := append([]string(nil), m.s.tableOrder...)
+	topics := append([]string(nil), m.s.topicOrder...)
 	return func() tea.Msg {
-		out := map[string]int{}
-		for _, t := range tables {
-			if n, err := c.ItemCount(t); err == nil {
-				out[t] = n
+		var msg resourceCountsMsg
+		if countsItems {
+			msg.items = make(map[string]int, len(tables))
+			for _, t := range tables {
+				n, err := tc.ItemCount(t)
+				if err != nil {
+					n = -1
+				}
+				msg.items[t] = n
 			}
 		}
-		return tableCountsMsg{counts: out}
+		if listsSubs {
+			msg.subs = make(map[string][]Subscription, len(topics))
+			for _, t := range topics {
+				if subs, err := sl.TopicSubscriptions(t); err == nil {
+					msg.subs[t] = subs
+				}
+			}
+		}
+		return msg
 	}
 }
 
@@ -147,11 +165,16 @@ func (p *resourcesPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 			return nil // the user moved on
 		}
 		p.loading, p.items, p.itemsErr = false, msg.items, msg.err
-	case tableCountsMsg:
+	case resourceCountsMsg:
 		p.counting = false
-		for t, n := range msg.counts {
+		for t, n := range msg.items {
 			if ts, ok := m.s.tables[t]; ok {
 				ts.items = n
+			}
+		}
+		for t, subs := range msg.subs {
+			if ts, ok := m.s.topics[t]; ok {
+				ts.setSubs(subs)
 			}
 		}
 	}
@@ -168,11 +191,27 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 			p.tv.title = "Topic " + t.name
 			lines := []string{fmt.Sprintf("  published %d · delivered %d · failed %d", t.published, t.delivered, t.failed)}
 			var subs []string
-			for arn, ep := range t.subs {
-				subs = append(subs, ep+"  "+st.dim.Render(arn))
+			heading := fmt.Sprintf("Subscriptions: %d confirmed, %d pending", t.nConfirmed, t.nPending)
+			if t.listed {
+				for _, sub := range t.subs {
+					line := sub.Protocol + ":" + sub.Endpoint + "  " + st.dim.Render(sub.ARN)
+					if sub.Pending {
+						line = sub.Protocol + ":" + sub.Endpoint + "  " + st.warn.Render("pending confirmation")
+					}
+					subs = append(subs, line)
+				}
+				sort.Strings(subs)
+				if more := t.nConfirmed + t.nPending - len(t.subs); more > 0 {
+					subs = append(subs, st.dim.Render(fmt.Sprintf("… and %d more", more)))
+				}
+			} else {
+				heading = "Subscriptions seen delivering"
+				for arn, ep := range t.seen {
+					subs = append(subs, ep+"  "+st.dim.Render(arn))
+				}
+				sort.Strings(subs)
 			}
-			sort.Strings(subs)
-			p.tv.lines = section(st, lines, "Subscriptions seen delivering", orNone(subs)...)
+			p.tv.lines = section(st, lines, heading, orNone(subs)...)
 			return p.tv.view(st, w, h)
 		}
 		p.topicDetail = ""
@@ -217,7 +256,7 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 		if t.failed > 0 {
 			failed = st.bad.Render(failed)
 		}
-		all = append(all, line{row(tcols, tws, []string{name, fmt.Sprint(len(t.subs)), fmtCount(t.published),
+		all = append(all, line{row(tcols, tws, []string{name, fmt.Sprint(t.confirmed()), fmtCount(t.published),
 			fmtCount(t.delivered), failed}), i})
 	}
 	dws := layout(dcols, w)

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slsx/slsx/emulator/telemetry"
 )
@@ -13,6 +14,8 @@ import (
 const (
 	maxInvocations = 2000            // invocation list
 	maxLogs        = 2000            // slsx and function log lines
+	maxLogText     = 2 << 10         // bytes kept of one line in the logs pane: wider than any terminal
+	maxSubsShown   = 200             // subscriptions kept per topic for its details; all are counted
 	maxBuilds      = 500             // builds pane history
 	maxTraces      = 500             // traces kept for the trace view
 	maxSpans       = 200             // spans kept per trace (a fan-out storm stays readable)
@@ -123,7 +126,38 @@ const statusRunning = "running"
 type topicStats struct {
 	name                         string
 	published, delivered, failed int
-	subs                         map[string]string // subscription -> "protocol:endpoint"
+	seen                         map[string]string // subscription -> "protocol:endpoint", from deliveries
+	// listed is set once the Source listed the topic's subscriptions:
+	// nConfirmed and nPending count them all, subs keeps the first
+	// maxSubsShown for the details. Until then the seen ones stand in.
+	listed               bool
+	nConfirmed, nPending int
+	subs                 []Subscription
+}
+
+// setSubs records the Source's list, defusing control characters in it
+// as clean does for events.
+func (t *topicStats) setSubs(subs []Subscription) {
+	t.listed, t.nConfirmed, t.nPending, t.subs = true, 0, 0, t.subs[:0]
+	for _, s := range subs {
+		if s.Pending {
+			t.nPending++
+		} else {
+			t.nConfirmed++
+		}
+		if len(t.subs) < maxSubsShown {
+			t.subs = append(t.subs, Subscription{ARN: sanitize(s.ARN), Protocol: sanitize(s.Protocol), Endpoint: sanitize(s.Endpoint), Pending: s.Pending})
+		}
+	}
+}
+
+// confirmed is the SUBS column: the topic's confirmed subscriptions when
+// the Source lists them, else those seen delivering.
+func (t *topicStats) confirmed() int {
+	if !t.listed {
+		return len(t.seen)
+	}
+	return t.nConfirmed
 }
 
 type tableStats struct {
@@ -156,6 +190,7 @@ type buildEntry struct {
 type logEntry struct {
 	at     time.Time
 	source string // "slsx" or a function name
+	reqID  string // the request a function line was written during
 	level  string
 	text   string
 }
@@ -252,7 +287,7 @@ func (s *store) topic(name string) *topicStats {
 	if t, ok := s.topics[name]; ok {
 		return t
 	}
-	t := &topicStats{name: name, subs: map[string]string{}}
+	t := &topicStats{name: name, seen: map[string]string{}}
 	s.topics[name] = t
 	s.topicOrder = insertSorted(s.topicOrder, name)
 	return t
@@ -289,6 +324,17 @@ func clip(b []byte) []byte {
 		return append([]byte(nil), b...)
 	}
 	return append(append([]byte(nil), b[:maxPayload]...), "…(truncated)"...)
+}
+
+// clipText keeps at most max bytes of s, cut on a rune boundary.
+func clipText(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max] + "…"
 }
 
 func clipLogs(l []string) []string {
@@ -346,13 +392,14 @@ func (s *store) apply(e telemetry.Event) {
 			s.invSeq++
 		}
 	case telemetry.LogLine:
+		// A line written during a request belongs to its invocation and
+		// to the logs pane, where output of every function interleaves.
 		if inv, ok := s.byReq[e.RequestID]; ok && e.RequestID != "" {
 			if !inv.finished && len(inv.logs) < maxInvLogs {
 				inv.logs = append(inv.logs, e.Line)
 			}
-			return
 		}
-		s.addLog(logEntry{at: e.Time, source: e.Function, text: e.Line})
+		s.addLog(logEntry{at: e.Time, source: e.Function, reqID: e.RequestID, text: clipText(e.Line, maxLogText)})
 	case telemetry.Log:
 		s.addLog(logEntry{at: e.Time, source: "slsx", level: e.Level, text: e.Message})
 	case telemetry.EnvStarted:
@@ -431,7 +478,7 @@ func (s *store) apply(e telemetry.Event) {
 			t.delivered++
 		}
 		if e.Subscription != "" {
-			t.subs[e.Subscription] = e.Protocol + ":" + e.Endpoint
+			t.seen[e.Subscription] = e.Protocol + ":" + e.Endpoint
 		}
 		s.resourceSeq++
 		s.traces.add(e.TraceID, span{kind: spanDeliver, start: e.Time, end: e.Time, topic: t.name,

@@ -62,3 +62,7 @@ func newKeyMap() keyMap {
 
 // screenNames are the tabs, in order.
 var screenNames = [6]string{"Functions", "Invocations", "Traces", "Resources", "Builds", "Logs"}
+
+// screenResources is the index of the Resources screen, whose counts are
+// refreshed while it shows.
+const screenResources = 3

@@ -61,6 +61,24 @@ type TableCounter interface {
 	ItemCount(table string) (int, error)
 }
 
+// SubscriptionLister is optionally implemented by a Source to list each
+// topic's subscriptions on the resources screen (the SUBS column and the
+// topic details). Without it the dashboard knows only the subscriptions it
+// has seen delivering.
+type SubscriptionLister interface {
+	// TopicSubscriptions returns the subscriptions of the topic named
+	// topic (a name, not an ARN).
+	TopicSubscriptions(topic string) ([]Subscription, error)
+}
+
+// Subscription is one subscription of a topic.
+type Subscription struct {
+	ARN      string
+	Protocol string // "lambda", "https", "sqs", ...
+	Endpoint string
+	Pending  bool // awaiting confirmation; not counted in SUBS
+}
+
 // InfoMsg replaces the dashboard's Info (project reloaded).
 type InfoMsg Info
 

@@ -31,7 +31,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync"
@@ -40,6 +39,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/slsx/slsx/bench/internal/benchkit"
 	"github.com/slsx/slsx/emulator"
 	"github.com/slsx/slsx/emulator/config"
 	"github.com/slsx/slsx/watch"
@@ -126,11 +126,9 @@ func bench(o opts) error {
 	}
 
 	var rows []result
-	stopProfile := func() {}
-	if o.cpuProf != "" {
-		if stopProfile, err = startProfile(o.cpuProf); err != nil {
-			return err
-		}
+	stopProfile, err := benchkit.StartProfile(o.cpuProf)
+	if err != nil {
+		return err
 	}
 	wrk, werr := exec.LookPath("wrk")
 	var lr loadResult
@@ -462,16 +460,4 @@ func startOnce(bin, dir, apiPort, awsPort string) (time.Duration, time.Duration,
 		time.Sleep(500 * time.Microsecond)
 	}
 	return listen, time.Since(start), nil
-}
-
-func startProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

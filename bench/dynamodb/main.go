@@ -7,12 +7,10 @@
 //	go run ./bench/dynamodb -duration 5s -clients 8
 //
 // The servers run in child processes (this binary with -serve) and the
-// targets take turns in short rounds, so load from other work on the
-// machine falls on all of them alike.
+// targets take turns in short rounds (package benchkit).
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -23,13 +21,8 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"runtime/pprof"
-	"sort"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -38,6 +31,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/slsx/slsx/bench/internal/benchkit"
 	"github.com/slsx/slsx/emulator/awsapi"
 	ddb "github.com/slsx/slsx/emulator/dynamodb"
 )
@@ -51,12 +45,10 @@ type target struct {
 	dbs  []*dynamodb.Client // one per concurrent client, kept across rounds like a handler keeps its client
 }
 
+// result is one line of the table: a target's figures for one operation.
 type result struct {
 	target, op string
-	calls      int
-	errs       int
-	dur        time.Duration
-	lat        []time.Duration
+	benchkit.Sample
 }
 
 func run() int {
@@ -72,16 +64,17 @@ func run() int {
 	serve := flag.String("serve", "", "internal: serve one target (slsx or instant) and print its URL")
 	flag.Parse()
 	if *serve != "" {
-		return serveChild(*serve, *dataDir, *serverProfile)
+		return benchkit.ServeChild(*serverProfile, func() (string, func(), error) {
+			t, err := startServer(*serve, *dataDir)
+			return t.url, t.stop, err
+		})
 	}
-	if *cpuProfile != "" {
-		stop, err := startProfile(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer stop()
+	stopProfile, err := benchkit.StartProfile(*cpuProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
+	defer stopProfile()
 
 	names := strings.Split(*only, ",")
 	if *baseline != "" {
@@ -116,42 +109,35 @@ func run() int {
 		}
 		targets = append(targets, t)
 	}
-	if *rounds < 1 {
-		*rounds = 1
-	}
-	load0 := loadavg()
-	var results []*result
+	load0 := benchkit.Loadavg()
+	var results []result
 	for _, op := range []string{"PutItem", "GetItem", "Query-20-items"} {
-		byTarget := make([]*result, len(targets))
+		byTarget, _ := benchkit.Interleave(len(targets), *rounds, *duration, func(i, round int, turn time.Duration) (benchkit.Sample, error) {
+			return measure(targets[i], op, turn, round), nil
+		})
 		for i, t := range targets {
-			byTarget[i] = &result{target: t.name, op: op}
+			results = append(results, result{target: t.name, op: op, Sample: byTarget[i]})
 		}
-		for r := 0; r < *rounds; r++ {
-			for i, t := range targets {
-				byTarget[i].add(measure(t, op, *duration/time.Duration(*rounds), r))
-			}
-		}
-		results = append(results, byTarget...)
 	}
-	load1 := loadavg()
+	load1 := benchkit.Loadavg()
 	mode := "each server in its own process"
 	if *inProcess {
 		mode = "servers in the client's process"
 	}
-	fmt.Printf("%d clients, %s per target and op in %d interleaved rounds, %s\nload average before %s, after %s\n\n", *clients, *duration, *rounds, mode, load0, load1)
+	fmt.Printf("%d clients, %s per target and op in %d interleaved rounds, %s\nload average before %s, after %s\n\n", *clients, *duration, max(*rounds, 1), mode, load0, load1)
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(w, "target\top\tcalls/s\tp50\tp99\terrors\t%% of instant\tslsx is\t\n")
 	ceiling, slsxRate := map[string]float64{}, map[string]float64{}
 	for _, r := range results {
 		switch r.target {
 		case "instant":
-			ceiling[r.op] = float64(r.calls) / r.dur.Seconds()
+			ceiling[r.op] = r.Rate()
 		case "slsx":
-			slsxRate[r.op] = float64(r.calls) / r.dur.Seconds()
+			slsxRate[r.op] = r.Rate()
 		}
 	}
 	for _, r := range results {
-		rate := float64(r.calls) / r.dur.Seconds()
+		rate := r.Rate()
 		pct, times := "-", "-"
 		if c := ceiling[r.op]; c > 0 {
 			pct = fmt.Sprintf("%.0f%%", 100*rate/c)
@@ -159,54 +145,15 @@ func run() int {
 		if s := slsxRate[r.op]; s > 0 && rate > 0 {
 			times = fmt.Sprintf("%.1fx", s/rate)
 		}
-		fmt.Fprintf(w, "%s\t%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t\n", r.target, r.op, rate, pctl(r.lat, 0.50), pctl(r.lat, 0.99), r.errs, pct, times)
+		fmt.Fprintf(w, "%s\t%s\t%.0f\t%s\t%s\t%d\t%s\t%s\t\n", r.target, r.op, rate, pctl(r.Sample, 0.50), pctl(r.Sample, 0.99), r.Errs, pct, times)
 	}
 	w.Flush()
 	return 0
 }
 
-func (r *result) add(o result) {
-	r.calls += o.calls
-	r.errs += o.errs
-	r.dur += o.dur
-	r.lat = append(r.lat, o.lat...)
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func startProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
-// startChild runs the target in a child process (this binary with
-// -serve): a server inside the client's process shares its heap, and the
-// server's live data would change how often the client's garbage
-// collector runs, skewing the comparison between targets.
+// startChild runs the target in a child process: this binary with
+// -serve, or exe (a baseline build) when set.
 func startChild(exe, name, dataDir, profile string) (target, error) {
-	if exe == "" {
-		var err error
-		if exe, err = os.Executable(); err != nil {
-			return target{}, err
-		}
-	}
 	args := []string{"-serve", name}
 	if dataDir != "" {
 		args = append(args, "-data", dataDir)
@@ -214,48 +161,11 @@ func startChild(exe, name, dataDir, profile string) (target, error) {
 	if name == "slsx" && profile != "" {
 		args = append(args, "-server-cpuprofile", profile)
 	}
-	cmd := exec.Command(exe, args...)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	url, stop, err := benchkit.StartChild(exe, args...)
 	if err != nil {
 		return target{}, err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return target{}, err
-	}
-	if err := cmd.Start(); err != nil {
-		return target{}, err
-	}
-	// The child exits when its stdin closes; waiting lets it write its profile.
-	stop := func() { _ = stdin.Close(); _ = cmd.Wait() }
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		stop()
-		return target{}, fmt.Errorf("%s server: %w", name, err)
-	}
-	return target{name: name, url: strings.TrimSpace(line), stop: stop}, nil
-}
-
-// serveChild is the child side of startChild.
-func serveChild(name, dataDir, profile string) int {
-	if profile != "" {
-		stop, err := startProfile(profile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer stop()
-	}
-	t, err := startServer(name, dataDir)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer t.stop()
-	fmt.Println(t.url)
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	return 0
+	return target{name: name, url: url, stop: stop}, nil
 }
 
 func startServer(name, dataDir string) (target, error) {
@@ -268,12 +178,11 @@ func startServer(name, dataDir string) (target, error) {
 	return target{}, fmt.Errorf("unknown target %q", name)
 }
 
-func pctl(l []time.Duration, p float64) string {
-	if len(l) == 0 {
+func pctl(s benchkit.Sample, p float64) string {
+	if len(s.Lat) == 0 {
 		return "-"
 	}
-	sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
-	return l[int(p*float64(len(l)-1))].Round(time.Microsecond).String()
+	return s.Percentile(p).Round(time.Microsecond).String()
 }
 
 func client(url string) *dynamodb.Client {
@@ -315,57 +224,36 @@ func setup(db *dynamodb.Client) error {
 	return err
 }
 
-func measure(t target, op string, d time.Duration, round int) result {
-	name := t.name
-	var mu sync.Mutex
-	res := result{target: name, op: op}
-	var calls, errs atomic.Int64
-	deadline := time.Now().Add(d)
-	var wg sync.WaitGroup
-	for c := range t.dbs {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			db := t.dbs[c]
-			ctx := context.Background()
-			var lat []time.Duration
-			for i := 0; time.Now().Before(deadline); i++ {
-				start := time.Now()
-				var err error
-				switch op {
-				case "PutItem":
-					_, err = db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item(fmt.Sprintf("r%d-c%d-%d", round, c, i), i)})
-				case "GetItem":
-					var out *dynamodb.GetItemOutput
-					out, err = db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
-						"pk": &types.AttributeValueMemberS{Value: "get"}, "sk": &types.AttributeValueMemberN{Value: "0"}}})
-					if err == nil && out.Item == nil {
-						err = errors.New("item missing")
-					}
-				default:
-					var out *dynamodb.QueryOutput
-					out, err = db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p"),
-						ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "query"}}})
-					if err == nil && len(out.Items) != 20 {
-						err = fmt.Errorf("query returned %d items", len(out.Items))
-					}
-				}
-				lat = append(lat, time.Since(start))
-				calls.Add(1)
-				if err != nil {
-					if errs.Add(1) == 1 {
-						fmt.Fprintf(os.Stderr, "%s %s: %v\n", name, op, err)
-					}
-				}
+// measure has every client of t call op for d; the first error of the
+// turn is reported on stderr and all are counted.
+func measure(t target, op string, d time.Duration, round int) benchkit.Sample {
+	ctx := context.Background()
+	s := benchkit.Run(len(t.dbs), d, func(c, i int) error {
+		db := t.dbs[c]
+		switch op {
+		case "PutItem":
+			_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item(fmt.Sprintf("r%d-c%d-%d", round, c, i), i)})
+			return err
+		case "GetItem":
+			out, err := db.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: map[string]types.AttributeValue{
+				"pk": &types.AttributeValueMemberS{Value: "get"}, "sk": &types.AttributeValueMemberN{Value: "0"}}})
+			if err == nil && out.Item == nil {
+				err = errors.New("item missing")
 			}
-			mu.Lock()
-			res.lat = append(res.lat, lat...)
-			mu.Unlock()
-		}(c)
+			return err
+		default:
+			out, err := db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":p": &types.AttributeValueMemberS{Value: "query"}}})
+			if err == nil && len(out.Items) != 20 {
+				err = fmt.Errorf("query returned %d items", len(out.Items))
+			}
+			return err
+		}
+	})
+	if s.FirstErr != nil {
+		fmt.Fprintf(os.Stderr, "%s %s: %v\n", t.name, op, s.FirstErr)
 	}
-	wg.Wait()
-	res.calls, res.errs, res.dur = int(calls.Load()), int(errs.Load()), d
-	return res
+	return s
 }
 
 func listen() (net.Listener, string, error) {
@@ -401,31 +289,11 @@ func startSlsx(dir string) (target, error) {
 }
 
 func startMoto() (target, error) {
-	path, err := exec.LookPath("moto_server")
+	url, stop, err := benchkit.StartMoto()
 	if err != nil {
 		return target{}, err
 	}
-	ln, url, err := listen()
-	if err != nil {
-		return target{}, err
-	}
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	cmd := exec.Command(path, "-p", port, "-H", "127.0.0.1")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		return target{}, err
-	}
-	stop := func() { cmd.Process.Kill(); cmd.Wait() }
-	for i := 0; i < 300; i++ {
-		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
-			c.Close()
-			return target{name: "moto", url: url, stop: stop}, nil
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	stop()
-	return target{}, errors.New("moto_server did not start")
+	return target{name: "moto", url: url, stop: stop}, nil
 }
 
 // startInstant serves canned, valid answers without doing any work.

@@ -6,12 +6,10 @@
 //	go run ./bench/sns -d 3s -c 8
 //
 // The servers run in child processes (this binary with -serve) and the
-// targets take turns in short rounds, so load from other work on the
-// machine falls on all of them alike.
+// targets take turns in short rounds (package benchkit).
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -19,19 +17,14 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"runtime/pprof"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/slsx/slsx/bench/internal/benchkit"
 	"github.com/slsx/slsx/emulator/awsapi"
 	"github.com/slsx/slsx/emulator/lambda"
 	"github.com/slsx/slsx/emulator/sns"
@@ -39,13 +32,12 @@ import (
 
 func main() { os.Exit(run()) }
 
+// row is one target's line in the throughput table; note, when set,
+// says why it has no figures.
 type row struct {
-	name     string
-	ops      int64
-	dur      time.Duration
-	p50, p99 time.Duration
-	lats     []time.Duration
-	note     string
+	name string
+	benchkit.Sample
+	note string
 }
 
 func run() int {
@@ -60,22 +52,20 @@ func run() int {
 	serve := flag.String("serve", "", "internal: serve one target (slsx or canned) and print its URL and topic")
 	flag.Parse()
 	if *serve != "" {
-		return serveChild(*serve, *serverProfile)
+		return benchkit.ServeChild(*serverProfile, func() (string, func(), error) {
+			url, topic, stop, err := startServer(*serve)
+			return url + " " + topic, stop, err
+		})
 	}
-	if *cpuProfile != "" {
-		stop, err := startProfile(*cpuProfile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer stop()
+	stopProfile, err := benchkit.StartProfile(*cpuProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
+	defer stopProfile()
 
-	type tgt struct {
-		name, url, topic string
-		row              row
-	}
-	var targets []*tgt
+	type tgt struct{ name, url, topic string }
+	var targets []tgt
 	names := []string{"slsx", "canned"}
 	if *baseline != "" {
 		names = append(names, "baseline")
@@ -94,44 +84,31 @@ func run() int {
 		case "baseline":
 			label = "slsx baseline"
 		}
-		targets = append(targets, &tgt{name: label, url: url, topic: topic})
+		targets = append(targets, tgt{name: label, url: url, topic: topic})
 	}
-	moto := row{name: "moto_server", note: "not on PATH"}
-	if path, err := exec.LookPath("moto_server"); err == nil {
-		url, topic, stopMoto, err := startMoto(path)
-		if err != nil {
-			moto.note = err.Error()
-		} else {
-			defer stopMoto()
-			targets = append(targets, &tgt{name: "moto_server", url: url, topic: topic})
-		}
+	moto := row{name: "moto_server"}
+	if url, topic, stop, err := startMoto(); err != nil {
+		moto.note = err.Error()
+	} else {
+		defer stop()
+		targets = append(targets, tgt{name: "moto_server", url: url, topic: topic})
 	}
-	if *rounds < 1 {
-		*rounds = 1
+	load0 := benchkit.Loadavg()
+	samples, err := benchkit.Interleave(len(targets), *rounds, *d, func(i, _ int, turn time.Duration) (benchkit.Sample, error) {
+		return throughput(targets[i].name, targets[i].url, targets[i].topic, *c, turn)
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	load0 := loadavg()
-	for i := 0; i < *rounds; i++ {
-		for _, t := range targets {
-			r, err := throughput(t.name, t.url, t.topic, *c, *d/time.Duration(*rounds))
-			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				return 1
-			}
-			t.row.name = t.name
-			t.row.ops += r.ops
-			t.row.dur += r.dur
-			t.row.lats = append(t.row.lats, r.lats...)
-		}
-	}
-	load1 := loadavg()
+	load1 := benchkit.Loadavg()
 	var rows []row
-	for _, t := range targets {
-		rows = append(rows, t.row.summarize())
+	for i, t := range targets {
+		rows = append(rows, row{name: t.name, Sample: samples[i]})
 	}
-	if targets[len(targets)-1].name != "moto_server" {
+	if moto.note != "" {
 		rows = append(rows, moto)
 	}
-	rc := rows[1]
 
 	lat, err := invokeLatency(*n)
 	if err != nil {
@@ -143,100 +120,47 @@ func run() int {
 	if *inProcess {
 		mode = "slsx and canned in the client's process"
 	}
-	fmt.Printf("Publish, no subscribers, %d concurrent, aws-sdk-go-v2, %s per target in %d interleaved rounds, %s\n", *c, *d, *rounds, mode)
+	fmt.Printf("Publish, no subscribers, %d concurrent, aws-sdk-go-v2, %s per target in %d interleaved rounds, %s\n", *c, *d, max(*rounds, 1), mode)
 	fmt.Printf("load average before %s, after %s\n\n", load0, load1)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\tops\tops/s\tp50\tp99\tvs canned\tslsx is\t")
-	base := float64(rc.ops) / rc.dur.Seconds()
-	slsxRate := float64(rows[0].ops) / rows[0].dur.Seconds()
+	base, slsxRate := rows[1].Rate(), rows[0].Rate()
 	for _, r := range rows {
 		if r.note != "" {
 			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\t\t\n", r.name, r.note)
 			continue
 		}
-		rate := float64(r.ops) / r.dur.Seconds()
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%.2fx\t%.1fx\t\n", r.name, r.ops, rate, r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), rate/base, slsxRate/rate)
+		rate := r.Rate()
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%s\t%s\t%.2fx\t%.1fx\t\n", r.name, r.Calls, rate, r.Percentile(0.50).Round(time.Microsecond), r.Percentile(0.99).Round(time.Microsecond), rate/base, slsxRate/rate)
 	}
 	_ = tw.Flush()
 	fmt.Printf("\nPublish -> Invoke (lambda subscriber, in process, sequential, %d samples)\n\n", *n)
 	tw = tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "p50\tp90\tp99\tmax\t")
-	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", lat[len(lat)/2].Round(time.Microsecond), lat[len(lat)*9/10].Round(time.Microsecond),
-		lat[len(lat)*99/100].Round(time.Microsecond), lat[len(lat)-1].Round(time.Microsecond))
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", lat.Percentile(0.50).Round(time.Microsecond), lat.Percentile(0.90).Round(time.Microsecond),
+		lat.Percentile(0.99).Round(time.Microsecond), lat.Percentile(1).Round(time.Microsecond))
 	_ = tw.Flush()
 	return 0
 }
 
-// summarize fills the percentiles from the collected latencies.
-func (r row) summarize() row {
-	sort.Slice(r.lats, func(i, j int) bool { return r.lats[i] < r.lats[j] })
-	if len(r.lats) > 0 {
-		r.p50, r.p99 = r.lats[len(r.lats)/2], r.lats[len(r.lats)*99/100]
-	}
-	return r
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
-
-func startProfile(path string) (func(), error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
-}
-
 // startTarget starts the slsx or canned server, in this process or, by
-// default, in a child process running this same binary with -serve: a
-// server in the client's process shares its heap, so its live data would
-// change how often the client's garbage collector runs and skew the
-// comparison between targets.
+// default, in a child process running this same binary with -serve (see
+// benchkit for why); "baseline" is slsx from the baseline binary.
 func startTarget(name string, inProcess bool, profile, baseline string) (url, topic string, stop func(), err error) {
-	exe := baseline
-	if name == "baseline" {
-		name = "slsx"
-	} else if inProcess {
+	exe := ""
+	switch {
+	case name == "baseline":
+		exe, name, profile = baseline, "slsx", ""
+	case inProcess:
 		return startServer(name)
-	} else if exe, err = os.Executable(); err != nil {
-		return "", "", nil, err
 	}
 	args := []string{"-serve", name}
-	if name == "slsx" && profile != "" && exe != baseline {
+	if name == "slsx" && profile != "" {
 		args = append(args, "-server-cpuprofile", profile)
 	}
-	cmd := exec.Command(exe, args...)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	line, stop, err := benchkit.StartChild(exe, args...)
 	if err != nil {
 		return "", "", nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", "", nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return "", "", nil, err
-	}
-	// The child exits when its stdin closes; waiting lets it write its profile.
-	stop = func() { _ = stdin.Close(); _ = cmd.Wait() }
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		stop()
-		return "", "", nil, fmt.Errorf("%s server: %w", name, err)
 	}
 	f := strings.Fields(line)
 	if len(f) != 2 {
@@ -244,27 +168,6 @@ func startTarget(name string, inProcess bool, profile, baseline string) (url, to
 		return "", "", nil, fmt.Errorf("%s server said %q", name, line)
 	}
 	return f[0], f[1], stop, nil
-}
-
-// serveChild is the child side of startTarget.
-func serveChild(name, profile string) int {
-	if profile != "" {
-		stop, err := startProfile(profile)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer stop()
-	}
-	url, topic, stop, err := startServer(name)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer stop()
-	fmt.Printf("%s %s\n", url, topic)
-	_, _ = io.Copy(io.Discard, os.Stdin)
-	return 0
 }
 
 func startServer(name string) (url, topic string, stop func(), err error) {
@@ -339,31 +242,18 @@ func startCanned() (string, func()) {
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close() }
 }
 
-func startMoto(path string) (string, string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// startMoto starts moto_server and creates the benchmark topic in it.
+func startMoto() (url, topic string, stop func(), err error) {
+	url, stop, err = benchkit.StartMoto()
 	if err != nil {
 		return "", "", nil, err
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
-	if err := cmd.Start(); err != nil {
-		return "", "", nil, err
+	out, err := client(url).CreateTopic(context.Background(), &awssns.CreateTopicInput{Name: aws.String("bench")})
+	if err != nil {
+		stop()
+		return "", "", nil, fmt.Errorf("moto_server: %w", err)
 	}
-	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, err := client(url).CreateTopic(context.Background(), &awssns.CreateTopicInput{Name: aws.String("bench")})
-		if err == nil {
-			return url, *out.TopicArn, stop, nil
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return "", "", nil, fmt.Errorf("moto_server did not start: %w", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return url, *out.TopicArn, stop, nil
 }
 
 func client(url string) *awssns.Client {
@@ -374,68 +264,40 @@ func client(url string) *awssns.Client {
 	})
 }
 
-func throughput(name, url, topic string, conc int, d time.Duration) (row, error) {
+func throughput(name, url, topic string, conc int, d time.Duration) (benchkit.Sample, error) {
 	cl := client(url)
-	var ops atomic.Int64
-	var mu sync.Mutex
-	var lats []time.Duration
-	var firstErr error
-	end := time.Now().Add(d)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i := 0; i < conc; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var local []time.Duration
-			for time.Now().Before(end) {
-				t0 := time.Now()
-				_, err := cl.Publish(context.Background(), &awssns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("benchmark message")})
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					return
-				}
-				local = append(local, time.Since(t0))
-				ops.Add(1)
-			}
-			mu.Lock()
-			lats = append(lats, local...)
-			mu.Unlock()
-		}()
+	in := &awssns.PublishInput{TopicArn: aws.String(topic), Message: aws.String("benchmark message")}
+	s := benchkit.Run(conc, d, func(int, int) error {
+		_, err := cl.Publish(context.Background(), in)
+		return err
+	})
+	if s.FirstErr != nil {
+		return s, fmt.Errorf("%s: %w", name, s.FirstErr)
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return row{}, fmt.Errorf("%s: %w", name, firstErr)
-	}
-	return row{name: name, ops: ops.Load(), dur: time.Since(start), lats: lats}, nil
+	return s, nil
 }
 
 // invokeLatency measures from the start of a Publish call to the moment
 // the Lambda invoker is called for it.
-func invokeLatency(n int) ([]time.Duration, error) {
+func invokeLatency(n int) (benchkit.Sample, error) {
 	t, stop, err := startSlsx()
 	if err != nil {
-		return nil, err
+		return benchkit.Sample{}, err
 	}
 	defer stop()
 	cl := client(t.url)
-	out := make([]time.Duration, 0, n)
+	var out benchkit.Sample
 	for i := 0; i < n; i++ {
 		t0 := time.Now()
 		if _, err := cl.Publish(context.Background(), &awssns.PublishInput{TopicArn: aws.String(t.subTopic), Message: aws.String("x")}); err != nil {
-			return nil, err
+			return out, err
 		}
 		select {
 		case at := <-t.inv.ch:
-			out = append(out, at.Sub(t0))
+			out.Lat = append(out.Lat, at.Sub(t0))
 		case <-time.After(10 * time.Second):
-			return nil, fmt.Errorf("invocation %d never arrived", i)
+			return out, fmt.Errorf("invocation %d never arrived", i)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out, nil
 }

@@ -430,9 +430,10 @@ func TestAPITypesEndToEnd(t *testing.T) {
 				t.Errorf("4 MiB body arrived as %d bytes", len(ev.Body))
 			}
 			// 6 MiB fits API Gateway's 10 MB but not Lambda's 6 MB
-			// synchronous payload: the integration fails (§5).
+			// synchronous payload: Lambda refuses the Invoke, which the
+			// gateway answers like a throttle (500 on both API types).
 			resp, b := send(t, "POST", api.base+"/items/big", [][2]string{{"Content-Type", "text/plain"}}, bytes.Repeat([]byte("x"), 6<<20))
-			wantIntegrationError(t, api, resp, b)
+			wantInvokeRejected(t, api, resp, b)
 			// Over 10 MB: 413 from the gateway itself.
 			resp, b = send(t, "POST", api.base+"/items/big", [][2]string{{"Content-Type", "application/octet-stream"}}, make([]byte, 10<<20+1))
 			eq(t, "status over 10 MB", resp.StatusCode, 413)
@@ -465,8 +466,9 @@ func TestAPITypesEndToEnd(t *testing.T) {
 		t.Run(api.name+"/throttle", func(t *testing.T) {
 			// slow has concurrency 1 and holds its environment until the
 			// sentinel exists: of two concurrent calls exactly one is
-			// throttled by Lambda, and the gateway answers it with its
-			// integration error (§5: "Lambda throttled: 5xx").
+			// throttled by Lambda, and the gateway answers 500 with its
+			// internal-error body on both API types (Lambda developer
+			// guide, "Handling Lambda errors with an API Gateway API").
 			sentinel := filepath.Join(t.TempDir(), "release")
 			type result struct {
 				resp *http.Response
@@ -493,7 +495,7 @@ func TestAPITypesEndToEnd(t *testing.T) {
 			if first.resp == nil || second.resp == nil {
 				t.Fatal("a /slow request failed at the transport level")
 			}
-			wantIntegrationError(t, api, first.resp, first.body)
+			wantInvokeRejected(t, api, first.resp, first.body)
 			eq(t, "the call holding the environment", second.resp.StatusCode, 200)
 			eq(t, "its body", string(second.body), "released")
 		})
@@ -513,8 +515,21 @@ func TestAPITypesEndToEnd(t *testing.T) {
 // REST 502 {"message": "Internal server error"}.
 func wantIntegrationError(t *testing.T, api apiUnderTest, resp *http.Response, b []byte) {
 	t.Helper()
+	wantInternalError(t, api, 502, resp, b)
+}
+
+// wantInvokeRejected checks the gateway's answer when the Lambda API
+// refused the Invoke (throttled, payload too large): 500 on both API
+// types, same bodies.
+func wantInvokeRejected(t *testing.T, api apiUnderTest, resp *http.Response, b []byte) {
+	t.Helper()
+	wantInternalError(t, api, 500, resp, b)
+}
+
+func wantInternalError(t *testing.T, api apiUnderTest, restStatus int, resp *http.Response, b []byte) {
+	t.Helper()
 	if api.rest() {
-		eq(t, "status", resp.StatusCode, 502)
+		eq(t, "status", resp.StatusCode, restStatus)
 		eq(t, "body", string(b), `{"message": "Internal server error"}`)
 		match(t, "x-amzn-RequestId", uuidRe, resp.Header.Get("X-Amzn-Requestid"))
 		if resp.Header.Get("X-Amzn-Errortype") == "" {

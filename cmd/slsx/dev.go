@@ -320,14 +320,15 @@ func dashInfo(p *config.Project, stack *emulator.Stack, executor string) tui.Inf
 	}
 	sort.Strings(info.Topics)
 	sort.Strings(info.Tables)
-	info.Source = tableSource{stack}
+	info.Source = dashSource{stack}
 	return info
 }
 
-// tableSource feeds the dashboard's item browser.
-type tableSource struct{ stack *emulator.Stack }
+// dashSource feeds the dashboard's item browser, item counts and topic
+// subscriptions from the services.
+type dashSource struct{ stack *emulator.Stack }
 
-func (t tableSource) TableItems(table string, limit int) ([]string, error) {
+func (t dashSource) TableItems(table string, limit int) ([]string, error) {
 	items, err := t.stack.DynamoDB.ScanPage(table, limit)
 	if err != nil {
 		return nil, err
@@ -335,6 +336,34 @@ func (t tableSource) TableItems(table string, limit int) ([]string, error) {
 	out := make([]string, len(items))
 	for i, it := range items {
 		out[i] = string(it)
+	}
+	return out, nil
+}
+
+func (t dashSource) ItemCount(table string) (int, error) {
+	for _, ti := range t.stack.DynamoDB.Tables() {
+		if ti.Name == table {
+			return ti.ItemCount, nil
+		}
+	}
+	return 0, fmt.Errorf("table %s not found", table)
+}
+
+func (t dashSource) TopicSubscriptions(topic string) ([]tui.Subscription, error) {
+	var arn string
+	for _, ti := range t.stack.SNS.Topics() {
+		if ti.Name == topic {
+			arn = ti.ARN
+		}
+	}
+	if arn == "" {
+		return nil, fmt.Errorf("topic %s not found", topic)
+	}
+	out := []tui.Subscription{}
+	for _, s := range t.stack.SNS.Subscriptions() {
+		if s.TopicARN == arn {
+			out = append(out, tui.Subscription{ARN: s.ARN, Protocol: s.Protocol, Endpoint: s.Endpoint, Pending: s.Pending})
+		}
 	}
 	return out, nil
 }

@@ -92,6 +92,12 @@ func TestDashboardInTmux(t *testing.T) {
 		`slsx · hello`, `API `+regexp.QuoteMeta(api), `AWS http://127\.0\.0\.1:`+awsPort, `executor process`,
 		`(?m)^hello\s+● ready\s+1 `, `(?m)^notify\s+● ready\s+1 `, `(?m)^users\s+● ready\s+1 `)
 
+	// Before any traffic: the topic's subscription (notify) and the empty
+	// table come from the services, not from what was seen delivering.
+	m.key("4")
+	m.wait("resources before traffic", `(?m)^user-events\s+1\s+0\s+0\s+0$`, `(?m)^users\s+0\s+0\s`)
+	m.key("1")
+
 	for _, c := range []struct {
 		method, path, body string
 		status             int
@@ -140,8 +146,28 @@ func TestDashboardInTmux(t *testing.T) {
 
 	m.key("Escape")
 	m.wait("back to traces", `STARTED BY`)
+	// SUBS is the topic's one subscription (notify), ITEMS the one user.
 	m.key("4")
-	m.wait("resources", `(?m)^user-events\s+\d+\s+1\s+1\s+0$`, `(?m)^users\s+\S+\s+1 Put 1`)
+	m.wait("resources", `(?m)^user-events\s+1\s+1\s+1\s+0$`, `(?m)^users\s+1\s+1 Put 1`)
+
+	// A subscription made with the AWS CLI while the screen shows is
+	// counted within a clock tick.
+	if _, err := os.Stat("/usr/bin/aws"); err == nil {
+		cmd := exec.Command("/usr/bin/aws", "sns", "subscribe", "--endpoint-url", "http://127.0.0.1:"+awsPort,
+			"--topic-arn", "arn:aws:sns:us-east-1:000000000000:user-events", "--protocol", "lambda",
+			"--notification-endpoint", "arn:aws:lambda:us-east-1:000000000000:function:hello")
+		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("aws sns subscribe: %v\n%s", err, out)
+		}
+		m.wait("the new subscription", `(?m)^user-events\s+2\s+1\s+1\s+0$`)
+	}
+
+	// notify's output, written during its two invocations, tagged with it.
+	m.key("6")
+	m.wait("function output in the logs", `(?m)^\d\d:\d\d:\d\d notify\s+sns arn:aws:sns:us-east-1:\d+:user-events: `,
+		`(?m)^\d\d:\d\d:\d\d notify\s+stream INSERT arn:aws:dynamodb:`)
 
 	m.key("q")
 	deadline := time.Now().Add(10 * time.Second)

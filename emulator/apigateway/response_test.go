@@ -109,7 +109,10 @@ func TestRESTResponseMapping(t *testing.T) {
 		{"multi not list", ok(`{"statusCode":200,"multiValueHeaders":{"a":"x"}}`), 502, v1ISE, errHdr},
 		{"not json", ok(`oops`), 502, v1ISE, errHdr},
 		{"function error", funcErr, 502, v1ISE, errHdr},
-		{"throttled", throttled, 502, v1ISE, errHdr},
+		// Lambda refused the invocation: 500, not the 502 of a function
+		// that ran and failed.
+		{"throttled", throttled, 500, v1ISE, errHdr},
+		{"function not found", notFound, 500, v1ISE, errHdr},
 		{"integration timeout", hang, 504, `{"message": "Endpoint request timed out"}`, nil},
 	})
 }
@@ -121,6 +124,7 @@ func TestHTTPPayload1ResponseMapping(t *testing.T) {
 		{"explicit", ok(`{"statusCode":200,"body":"aGk=","isBase64Encoded":true,"multiValueHeaders":{"X-A":["1","2"]}}`), 200, "hi", map[string][]string{"X-A": {"1", "2"}, "Content-Type": nil}},
 		{"needs statusCode", ok(`{"a":1}`), 500, v2ISE, jsonCT},
 		{"function error", funcErr, 500, v2ISE, jsonCT},
+		{"throttled", throttled, 500, v2ISE, jsonCT},
 		{"timeout", hang, 503, `{"message":"Service Unavailable"}`, jsonCT},
 	})
 }

@@ -76,6 +76,18 @@ func (c *call) errIntegration() *response {
 	return gwError(http.StatusInternalServerError, bodyInternalV2, "")
 }
 
+// errInvokeRejected answers a request the Lambda API refused to run:
+// throttled (TooManyRequestsException), function not found, payload too
+// large. Both API types answer 500 with their internal-error body; a
+// function that ran and failed gets errIntegration instead (502 on REST).
+// Lambda developer guide, "Handling Lambda errors with an API Gateway API".
+func (c *call) errInvokeRejected() *response {
+	if c.st.kind == kindREST {
+		return gwError(http.StatusInternalServerError, bodyInternalREST, "InternalServerErrorException")
+	}
+	return gwError(http.StatusInternalServerError, bodyInternalV2, "")
+}
+
 func (c *call) errTimeout() *response {
 	if c.st.kind == kindREST {
 		return gwError(http.StatusGatewayTimeout, bodyEndpointTimeout, "InternalServerErrorException")
@@ -260,6 +272,10 @@ func (c *call) invoke(function string, payload []byte) (lambda.Result, *response
 			return res, c.errTimeout()
 		}
 		c.g.log.Warn("invoke failed", "function", function, "route", c.route.key, "err", err)
+		var rejected *awsapi.Error
+		if errors.As(err, &rejected) {
+			return res, c.errInvokeRejected()
+		}
 		return res, c.errIntegration()
 	}
 	if res.FunctionError != "" {

@@ -1,12 +1,10 @@
-package lambda
+package lambda_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
+	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -15,75 +13,32 @@ import (
 	lambdasdk "github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/lambda/types"
 	"github.com/slsx/slsx/emulator/config"
+	"github.com/slsx/slsx/emulator/lambda"
+	"github.com/slsx/slsx/emulator/lambda/lambdatest"
 	"github.com/slsx/slsx/emulator/telemetry"
 )
-
-type served struct {
-	Pid    int    `json:"pid"`
-	Stream string `json:"stream"`
-}
-
-// burst runs n concurrent invocations of fn; it returns the successful
-// results and the errors.
-func burst(h *harness, fn string, n int, payload string) ([]served, []error) {
-	var mu sync.Mutex
-	var res []served
-	var errs []error
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out, err := h.client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String(fn), Payload: []byte(payload)})
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-				return
-			}
-			var s served
-			if out.FunctionError != nil || json.Unmarshal(out.Payload, &s) != nil {
-				errs = append(errs, errors.New("function error: "+string(out.Payload)))
-				return
-			}
-			res = append(res, s)
-		}()
-	}
-	wg.Wait()
-	return res, errs
-}
-
-func countCold(h *harness, fn string) int {
-	n := 0
-	for _, f := range h.finished(fn) {
-		if f.Cold {
-			n++
-		}
-	}
-	return n
-}
 
 // alive reports whether pid is a running (not zombie) process.
 func alive(pid int) bool {
 	if syscall.Kill(pid, 0) != nil {
 		return false
 	}
-	b, err := readFile("/proc/" + itoa(pid) + "/stat")
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	return err == nil && !strings.Contains(string(b), ") Z ")
 }
 
 func TestAsync(t *testing.T) {
-	h := newHarness(t, Options{AsyncRetryBackoff: []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}})
-	h.deploy("echo", "echo", nil)
-	h.deploy("one", "concurrency", func(f *config.Function) { f.Concurrency = 1 })
+	h := lambdatest.New(t, processTarget, lambda.Options{AsyncRetryBackoff: []time.Duration{20 * time.Millisecond, 40 * time.Millisecond}})
+	h.Deploy("echo", "echo", 1, nil)
+	h.Deploy("one", "concurrency", 1, func(f *config.Function) { f.Concurrency = 1 })
 
 	// A failing event is retried twice with the same request id.
-	out, err := h.client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String("echo"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"error":"nope"}`)})
+	out, err := h.Client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String("echo"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"error":"nope"}`)})
 	if err != nil || out.StatusCode != 202 || len(out.Payload) != 0 {
 		t.Fatalf("event invoke: %v %+v", err, out)
 	}
-	h.waitFor("three attempts", func() bool { return len(h.finished("echo")) == 3 })
-	fins := h.finished("echo")
+	h.WaitFor("three attempts", func() bool { return len(h.Finished("echo")) == 3 })
+	fins := h.Finished("echo")
 	for _, f := range fins {
 		if f.RequestID != fins[0].RequestID || !f.Async || f.Status != telemetry.StatusError {
 			t.Errorf("attempt %+v", f)
@@ -96,89 +51,77 @@ func TestAsync(t *testing.T) {
 
 	// Events over the concurrency limit wait in the queue: none fails.
 	for i := 0; i < 4; i++ {
-		if _, err := h.client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String("one"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"ms":100}`)}); err != nil {
+		if _, err := h.Client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String("one"), InvocationType: types.InvocationTypeEvent, Payload: []byte(`{"ms":100}`)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	h.waitFor("four queued events to run", func() bool { return len(h.finished("one")) == 4 })
-	for _, f := range h.finished("one") {
+	h.WaitFor("four queued events to run", func() bool { return len(h.Finished("one")) == 4 })
+	for _, f := range h.Finished("one") {
 		if f.Status != telemetry.StatusOK {
 			t.Errorf("queued event: %+v", f)
 		}
 	}
-	queued := h.eventsOf(func(e telemetry.Event) bool { th, ok := e.(telemetry.Throttled); return ok && th.Async })
+	queued := h.EventsOf(func(e telemetry.Event) bool { th, ok := e.(telemetry.Throttled); return ok && th.Async })
 	if len(queued) < 1 {
 		t.Error("no async Throttled (queued) event")
 	}
-	if len(h.eventsOf(func(e telemetry.Event) bool { s, ok := e.(telemetry.EnvStarted); return ok && s.Function == "one" })) != 1 {
+	if len(h.EventsOf(func(e telemetry.Event) bool { s, ok := e.(telemetry.EnvStarted); return ok && s.Function == "one" })) != 1 {
 		t.Error("concurrency 1 started more than one environment")
 	}
 }
 
 func TestCloseStopsEverything(t *testing.T) {
-	h := newHarness(t, Options{})
-	h.deploy("slow", "concurrency", nil)
-	h.deploy("sleep", "sleep", func(f *config.Function) { f.Timeout = time.Minute })
-	h.deploy("spawner", "spawner", nil)
-	res, errs := burst(h, "slow", 3, `{"ms":50}`)
+	h := lambdatest.New(t, processTarget, lambda.Options{})
+	h.Deploy("slow", "concurrency", 1, nil)
+	h.Deploy("sleep", "sleep", 1, func(f *config.Function) { f.Timeout = time.Minute })
+	h.Deploy("spawner", "spawner", 1, nil)
+	res, errs := lambdatest.Burst(h, "slow", 3, `{"ms":50}`)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
+	pids := make([]int, 0, len(res)+2)
+	for _, r := range res {
+		pids = append(pids, r.Pid)
+	}
 	// A grandchild of slsx, in the environment's process group.
-	grandchild, err := strconv.Atoi(string(h.invoke("spawner", `{}`).Payload))
+	grandchild, err := strconv.Atoi(string(h.Invoke("spawner", `{}`).Payload))
 	if err != nil || !alive(grandchild) {
 		t.Fatalf("spawner: %v", err)
 	}
-	res = append(res, served{Pid: grandchild})
+	pids = append(pids, grandchild)
 	// One more in the middle of an invocation that will never end.
 	go func() {
-		_, _ = h.client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String("sleep")})
+		_, _ = h.Client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String("sleep")})
 	}()
-	var sleepPid int
-	h.waitFor("sleep to run", func() bool {
-		for _, e := range h.eventsOf(func(e telemetry.Event) bool {
+	var sleepPids []int
+	h.WaitFor("sleep to run", func() bool {
+		started := h.EventsOf(func(e telemetry.Event) bool {
 			s, ok := e.(telemetry.InvocationStarted)
 			return ok && s.Function == "sleep"
-		}) {
-			_ = e
-			sleepPid = pidOfEnv(h, "sleep")
-			return sleepPid > 0
-		}
-		return false
+		})
+		sleepPids = environmentPids(t, h, "sleep")
+		return len(started) == 1 && len(sleepPids) == 1
 	})
+	pids = append(pids, sleepPids...)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := h.s.Close(ctx); err != nil {
+	if err := h.S.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range append(res, served{Pid: sleepPid}) {
-		if alive(r.Pid) {
-			t.Errorf("process %d still running after Close", r.Pid)
+	for _, pid := range pids {
+		if alive(pid) {
+			t.Errorf("process %d still running after Close", pid)
 		}
 	}
-	if _, err := h.s.Invoke(context.Background(), Request{Function: "slow"}); err == nil {
+	if _, err := h.S.Invoke(context.Background(), lambda.Request{Function: "slow"}); err == nil {
 		t.Error("invoke after Close succeeded")
 	}
 }
 
-// pidOfEnv finds the pid of a running environment of fn through /proc.
-func pidOfEnv(h *harness, fn string) int {
-	h.s.envMu.RLock()
-	defer h.s.envMu.RUnlock()
-	for _, e := range h.s.envs {
-		if e.p.name == fn && e.h != nil {
-			if p, ok := e.h.(*procEnv); ok {
-				return p.pid
-			}
-		}
-	}
-	return 0
-}
-
 func TestFlood(t *testing.T) {
-	h := newHarness(t, Options{MaxLogBytes: 64 << 10})
-	h.deploy("flood", "flood", func(f *config.Function) { f.Timeout = 60 * time.Second })
-	out, err := h.client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String("flood"), Payload: []byte(`{"mb":100}`), LogType: types.LogTypeTail})
+	h := lambdatest.New(t, processTarget, lambda.Options{MaxLogBytes: 64 << 10})
+	h.Deploy("flood", "flood", 1, func(f *config.Function) { f.Timeout = 60 * time.Second })
+	out, err := h.Client.Invoke(context.Background(), &lambdasdk.InvokeInput{FunctionName: aws.String("flood"), Payload: []byte(`{"mb":100}`), LogType: types.LogTypeTail})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,8 +129,8 @@ func TestFlood(t *testing.T) {
 		t.Fatalf("payload %q", out.Payload)
 	}
 	var fin telemetry.InvocationFinished
-	h.waitFor("finished", func() bool {
-		f := h.finished("flood")
+	h.WaitFor("finished", func() bool {
+		f := h.Finished("flood")
 		if len(f) == 1 {
 			fin = f[0]
 		}
@@ -205,10 +148,10 @@ func TestFlood(t *testing.T) {
 		t.Errorf("no drop marker or REPORT last: %q", fin.Logs[len(fin.Logs)-3:])
 	}
 	// The environment survives and stays warm.
-	if out := h.invoke("flood", `{"mb":1}`); out.FunctionError != nil {
+	if out := h.Invoke("flood", `{"mb":1}`); out.FunctionError != nil {
 		t.Fatalf("second call: %s", out.Payload)
 	}
-	if c := countCold(h, "flood"); c != 1 {
+	if c := lambdatest.CountCold(h, "flood"); c != 1 {
 		t.Errorf("%d cold starts, want 1", c)
 	}
 }

@@ -228,16 +228,18 @@ func testFailures(t *testing.T, h *Harness) {
 	}
 }
 
-type served struct {
+// Served is what the concurrency test handler answers: the pid of the
+// process that ran the call and its environment's log stream.
+type Served struct {
 	Pid    int    `json:"pid"`
 	Stream string `json:"stream"`
 }
 
-// burst runs n concurrent invocations of fn; it returns the successful
+// Burst runs n concurrent invocations of fn; it returns the successful
 // results and the errors.
-func burst(h *Harness, fn string, n int, payload string) ([]served, []error) {
+func Burst(h *Harness, fn string, n int, payload string) ([]Served, []error) {
 	var mu sync.Mutex
-	var res []served
+	var res []Served
 	var errs []error
 	var wg sync.WaitGroup
 	for i := 0; i < n; i++ {
@@ -251,7 +253,7 @@ func burst(h *Harness, fn string, n int, payload string) ([]served, []error) {
 				errs = append(errs, err)
 				return
 			}
-			var s served
+			var s Served
 			if out.FunctionError != nil || json.Unmarshal(out.Payload, &s) != nil {
 				errs = append(errs, errors.New("function error: "+string(out.Payload)))
 				return
@@ -263,7 +265,8 @@ func burst(h *Harness, fn string, n int, payload string) ([]served, []error) {
 	return res, errs
 }
 
-func countCold(h *Harness, fn string) int {
+// CountCold is the number of cold starts among fn's finished invocations.
+func CountCold(h *Harness, fn string) int {
 	n := 0
 	for _, f := range h.Finished(fn) {
 		if f.Cold {
@@ -279,7 +282,7 @@ func testScaling(t *testing.T, h *Harness) {
 
 	// limit concurrent slow calls start limit environments (the log
 	// stream name is per environment).
-	res, errs := burst(h, "slow", limit, `{"ms":800}`)
+	res, errs := Burst(h, "slow", limit, `{"ms":800}`)
 	if len(errs) > 0 || len(res) != limit {
 		t.Fatalf("burst: %d ok, errors %v", len(res), errs)
 	}
@@ -295,7 +298,7 @@ func testScaling(t *testing.T, h *Harness) {
 	}
 
 	// limit+1 concurrent calls: exactly one is throttled with AWS's error.
-	res, errs = burst(h, "slow", limit+1, `{"ms":800}`)
+	res, errs = Burst(h, "slow", limit+1, `{"ms":800}`)
 	if len(res) != limit || len(errs) != 1 {
 		t.Fatalf("limit+1: %d ok, errors %v", len(res), errs)
 	}
@@ -308,14 +311,14 @@ func testScaling(t *testing.T, h *Harness) {
 	}
 
 	// After the bursts the warm environments are reused: no new cold start.
-	coldBefore := countCold(h, "slow")
+	coldBefore := CountCold(h, "slow")
 	for i := 0; i < 10; i++ {
-		var s served
+		var s Served
 		if err := json.Unmarshal(h.Invoke("slow", `{"ms":0}`).Payload, &s); err != nil || !streams[s.Stream] {
 			t.Fatalf("serial call %d served by %q, not a warm environment %v (err %v)", i, s.Stream, streams, err)
 		}
 	}
-	if c := countCold(h, "slow"); c != coldBefore {
+	if c := CountCold(h, "slow"); c != coldBefore {
 		t.Errorf("serial calls made %d cold starts", c-coldBefore)
 	}
 
