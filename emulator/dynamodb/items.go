@@ -459,18 +459,14 @@ func returnValues(rv string, ch *change, comp *cexpr) json.RawMessage {
 		return nil
 	}
 	if rv == "UPDATED_OLD" || rv == "UPDATED_NEW" {
-		sub := attr.Item{}
-		if comp != nil && comp.update {
-			for _, p := range comp.UpdatedPaths() {
-				if v, ok := src[p]; ok {
-					sub[p] = v
-				}
-			}
-		}
-		if len(sub) == 0 {
+		// Only the written paths, nested as in the item (reference §6.3).
+		if comp == nil || !comp.update {
 			return nil
 		}
-		src = sub
+		src = comp.ProjectUpdated(src)
+		if len(src) == 0 {
+			return nil
+		}
 	}
 	return attr.AppendItemJSON(nil, src)
 }
