@@ -28,33 +28,6 @@ type writeOutput struct {
 	ItemCollectionMetrics *itemCollectionMetrics `json:"ItemCollectionMetrics,omitempty"`
 }
 
-type itemCollectionMetrics struct {
-	ItemCollectionKey   json.RawMessage `json:"ItemCollectionKey"`
-	SizeEstimateRangeGB [2]float64      `json:"SizeEstimateRangeGB"`
-}
-
-// collectionMetrics reports the item collection size for tables with LSIs
-// when SIZE is asked.
-func (t *table) collectionMetrics(mode *string, item attr.Item) *itemCollectionMetrics {
-	if str(mode) != "SIZE" || item == nil {
-		return nil
-	}
-	hasLSI := false
-	for _, ix := range t.indexes {
-		if !ix.meta.Global {
-			hasLSI = true
-		}
-	}
-	if !hasLSI {
-		return nil
-	}
-	hk := t.meta.Key.Hash
-	return &itemCollectionMetrics{
-		ItemCollectionKey:   attr.AppendItemJSON(nil, attr.Item{hk: item[hk]}),
-		SizeEstimateRangeGB: [2]float64{0, 1},
-	}
-}
-
 func condFailed(t *table, rv *string, old *entry) error {
 	if str(rv) == "ALL_OLD" && old != nil {
 		return errCondFailed(old.data)
@@ -377,7 +350,7 @@ func opUpdateItem(s *Service, c *call) ([]byte, error) {
 		}
 	}
 	out.ConsumedCapacity = t.capacity(str(in.ReturnConsumedCapacity), units, true, ch.indexUnits())
-	out.ItemCollectionMetrics = t.collectionMetrics(in.ReturnItemCollectionMetrics, ch.newItem)
+	out.ItemCollectionMetrics = t.collectionMetrics(in.ReturnItemCollectionMetrics, in.Key)
 	return marshal(out)
 }
 

@@ -259,7 +259,38 @@ func opTransactWriteItems(s *Service, c *call) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.txWriteOutput(ops, str(in.ReturnConsumedCapacity))
+	out, err := s.txWriteOutput(ops, str(in.ReturnConsumedCapacity))
+	if err != nil || str(in.ReturnItemCollectionMetrics) != "SIZE" {
+		return out, err
+	}
+	return appendTxCollections(out, ops, tables, in.ReturnItemCollectionMetrics), nil
+}
+
+// appendTxCollections adds the ItemCollectionMetrics of the collections a
+// committed transaction wrote to its output object. The sizes are read
+// after the commit, under fresh read locks, so a write landing in between
+// may be included: the figure is an estimate on AWS too.
+func appendTxCollections(out []byte, ops []*txOp, tables []*table, mode *string) []byte {
+	var colls collectionSet
+	unlock := lockTables(tables, false)
+	for _, op := range ops {
+		switch op.kind {
+		case "Put":
+			colls.add(op.t, mode, op.a.Item)
+		case "Update", "Delete":
+			colls.add(op.t, mode, op.a.Key)
+		}
+	}
+	unlock()
+	if len(colls.byTable) == 0 {
+		return out
+	}
+	b := out[:len(out)-1] // reopen the object
+	if len(b) > 1 {
+		b = append(b, ',')
+	}
+	b = append(b, `"ItemCollectionMetrics":`...)
+	return append(colls.appendJSON(b), '}')
 }
 
 func (s *Service) txWriteOutput(ops []*txOp, mode string) ([]byte, error) {
