@@ -47,7 +47,8 @@ type putItemInput struct {
 
 func opPutItem(s *Service, c *call) ([]byte, error) {
 	var in putItemInput
-	if err := decode(c.body, &in); err != nil {
+	pr, err := decodePut(c.body, &in)
+	if err != nil {
 		return nil, err
 	}
 	var v verrs
@@ -71,7 +72,7 @@ func opPutItem(s *Service, c *call) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, size, err := encodeItem(in.Item, "One or more parameter values were invalid: Item size has exceeded the maximum allowed size")
+	data, size, err := encodePut(in.Item, pr, "One or more parameter values were invalid: Item size has exceeded the maximum allowed size")
 	if err != nil {
 		return nil, err
 	}
