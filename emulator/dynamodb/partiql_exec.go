@@ -717,7 +717,7 @@ func opBatchExecuteStatement(s *Service, c *call) ([]byte, error) {
 	case len(in.Statements) < 1:
 		v.add("[]", "statements", "Member must have length greater than or equal to 1")
 	case len(in.Statements) > maxBatchStatements:
-		v.add("[...]", "statements", "Member must have length less than or equal to 25")
+		v.add(structList("BatchStatementRequest", len(in.Statements)), "statements", "Member must have length less than or equal to 25")
 	}
 	for i := range in.Statements {
 		in.Statements[i].validate(&v, fmt.Sprintf("statements.%d.member.", i+1))
@@ -824,7 +824,7 @@ func opExecuteTransaction(s *Service, c *call) ([]byte, error) {
 	case len(in.TransactStatements) < 1:
 		v.add("[]", "transactStatements", "Member must have length greater than or equal to 1")
 	case len(in.TransactStatements) > maxTxStatements:
-		v.add("[...]", "transactStatements", "Member must have length less than or equal to 100")
+		v.add(structList("ParameterizedStatement", len(in.TransactStatements)), "transactStatements", "Member must have length less than or equal to 100")
 	}
 	for i := range in.TransactStatements {
 		in.TransactStatements[i].validate(&v, fmt.Sprintf("transactStatements.%d.member.", i+1))

@@ -206,7 +206,7 @@ func opTransactWriteItems(s *Service, c *call) ([]byte, error) {
 	} else if len(in.TransactItems) < 1 {
 		v.add("[]", "transactItems", "Member must have length greater than or equal to 1")
 	} else if len(in.TransactItems) > maxTransactItems {
-		v.add("[...]", "transactItems", "Member must have length less than or equal to 100")
+		v.add(structList("TransactWriteItem", len(in.TransactItems)), "transactItems", "Member must have length less than or equal to 100")
 	}
 	v.clientToken(in.ClientRequestToken)
 	v.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", "INDEXES", "TOTAL", "NONE")
@@ -536,7 +536,7 @@ func opTransactGetItems(s *Service, c *call) ([]byte, error) {
 	} else if len(in.TransactItems) < 1 {
 		v.add("[]", "transactItems", "Member must have length greater than or equal to 1")
 	} else if len(in.TransactItems) > maxTransactItems {
-		v.add("[...]", "transactItems", "Member must have length less than or equal to 100")
+		v.add(structList("TransactGetItem", len(in.TransactItems)), "transactItems", "Member must have length less than or equal to 100")
 	}
 	v.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", "INDEXES", "TOTAL", "NONE")
 	if err := v.err(); err != nil {

@@ -48,18 +48,31 @@ func TestTransactLimits(t *testing.T) {
 			items = append(items, txPut("txl", map[string]av{"pk": sv("a"), "sk": nv(fmt.Sprint(i))}))
 		}
 		_, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		ae := apiError(t, err)
-		if ae.ErrorCode() != "ValidationException" || !strings.HasSuffix(ae.ErrorMessage(), "at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to 100") {
-			t.Errorf("got %s: %s", ae.ErrorCode(), ae.ErrorMessage())
+		// DynamoDB prints the list as Java objects (Shape@hash).
+		wantList := func(err error, shape, member string) {
+			t.Helper()
+			ae := apiError(t, err)
+			msg := ae.ErrorMessage()
+			prefix := "1 validation error detected: Value '[com.amazonaws.dynamodb.v20120810." + shape + "@"
+			suffix := "]' at '" + member + "' failed to satisfy constraint: Member must have length less than or equal to 100"
+			if ae.ErrorCode() != "ValidationException" || !strings.HasPrefix(msg, prefix) || !strings.HasSuffix(msg, suffix) ||
+				strings.Count(msg, "com.amazonaws.dynamodb.v20120810."+shape+"@") != 101 {
+				t.Errorf("got %s: %.200s...%s", ae.ErrorCode(), msg, msg[max(0, len(msg)-120):])
+			}
 		}
+		wantList(err, "TransactWriteItem", "transactItems")
+		gets := make([]types.TransactGetItem, 101)
+		for i := range gets {
+			gets[i].Get = &types.Get{TableName: aws.String("txl"), Key: map[string]av{"pk": sv("a"), "sk": nv(fmt.Sprint(i))}}
+		}
+		_, err = e.db.TransactGetItems(ctx, &dynamodb.TransactGetItemsInput{TransactItems: gets})
+		wantList(err, "TransactGetItem", "transactItems")
 		stmts := make([]types.ParameterizedStatement, 101)
 		for i := range stmts {
 			stmts[i].Statement = aws.String(fmt.Sprintf("DELETE FROM txl WHERE pk = 'a' AND sk = %d", i))
 		}
 		_, err = e.db.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: stmts})
-		if ae := apiError(t, err); ae.ErrorCode() != "ValidationException" {
-			t.Errorf("ExecuteTransaction with 101 statements: %v", err)
-		}
+		wantList(err, "ParameterizedStatement", "transactStatements")
 	})
 
 	t.Run("100 actions", func(t *testing.T) {
