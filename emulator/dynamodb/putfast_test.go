@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"reflect"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
@@ -143,5 +145,38 @@ func TestPutSameItemOtherOrder(t *testing.T) {
 	}
 	if fmt.Sprint(names) != "[INSERT MODIFY]" {
 		t.Errorf("records %v, want [INSERT MODIFY]", names)
+	}
+}
+
+// TestSDKPutTakesFastPath checks that what aws-sdk-go-v2 sends for a
+// PutItem takes the one-pass path and keeps its item bytes, whatever order
+// the SDK's maps come out in.
+func TestSDKPutTakesFastPath(t *testing.T) {
+	e := newEnv(t, Options{})
+	e.createSimple(t, "sdkfast", false, "")
+	var body []byte
+	db := dynamodb.NewFromConfig(awsConfig(), func(o *dynamodb.Options) {
+		o.BaseEndpoint = aws.String(e.url)
+		o.HTTPClient = &http.Client{Transport: captureTransport(func(req []byte) {
+			_, body, _ = bytes.Cut(req, []byte("\r\n\r\n"))
+		})}
+	})
+	for i := 0; i < 10; i++ {
+		_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("sdkfast"),
+			Item: map[string]av{"pk": sv(fmt.Sprint(i)), "n": nv("12.5"), "tags": &types.AttributeValueMemberSS{Value: []string{"a", "b"}},
+				"m": &types.AttributeValueMemberM{Value: map[string]av{"x": sv("1"), "y": &types.AttributeValueMemberL{Value: []av{nv("1"), &types.AttributeValueMemberBOOL{Value: true}}}}},
+				"z": &types.AttributeValueMemberNULL{Value: true}},
+			ConditionExpression:       aws.String("attribute_not_exists(#p) OR #n < :n"),
+			ExpressionAttributeNames:  map[string]string{"#p": "pk", "#n": "n"},
+			ExpressionAttributeValues: map[string]av{":n": nv("1")},
+			ReturnValues:              types.ReturnValueAllOld, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var in putItemInput
+		pr, ok := decodePutFast(body, &in)
+		if !ok || pr.form == attr.Rewritten {
+			t.Fatalf("SDK body %s: fast path %v, form %d", body, ok, pr.form)
+		}
 	}
 }
