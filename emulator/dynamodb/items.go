@@ -141,7 +141,7 @@ type getItemInput struct {
 
 func opGetItem(s *Service, c *call) ([]byte, error) {
 	var in getItemInput
-	if err := decode(c.body, &in); err != nil {
+	if err := decodeGet(c.body, &in); err != nil {
 		return nil, err
 	}
 	var v verrs

@@ -180,3 +180,50 @@ func TestSDKPutTakesFastPath(t *testing.T) {
 		}
 	}
 }
+
+var getBodies = []string{
+	`{"TableName":"t1x","Key":{"pk":{"S":"a"}}}`,
+	`{"Key":{"pk":{"S":"a"}},"TableName":"t1x","ConsistentRead":true,"ReturnConsumedCapacity":"TOTAL"}`,
+	`{"TableName":"t1x","Key":{"pk":{"S":"a"}},"ProjectionExpression":"#a, b.c[1]","ExpressionAttributeNames":{"#a":"a"},"ConsistentRead":false}`,
+	` { "TableName" : "t1x" , "Key" : { "pk" : { "N" : "1.50" } } } `,
+	// Shapes only the general decoder takes.
+	`{"TableName":"t1x","Key":{"pk":{"S":"a"}},"AttributesToGet":["a"]}`,
+	`{"TableName":"t1x","Key":{"pk":{"S":"a"}},"ConsistentRead":null}`,
+	`{"TableName":"t1x","Key":{"pk":{"S":"a"}},"ConsistentRead":"true"}`,
+	`{"TableName":"t1x","Key":null}`,
+}
+
+// TestDecodeGetFastMatchesSlow is TestDecodePutFastMatchesSlow for GetItem.
+func TestDecodeGetFastMatchesSlow(t *testing.T) {
+	fast := 0
+	for _, body := range getBodies {
+		checkGetFast(t, []byte(body), &fast)
+	}
+	if fast != 4 {
+		t.Errorf("fast path taken for %d bodies, want 4", fast)
+	}
+}
+
+func checkGetFast(t *testing.T, body []byte, fast *int) {
+	var a, b getItemInput
+	if !decodeGetFast(body, &a) {
+		return
+	}
+	*fast++
+	if err := decode(body, &b); err != nil {
+		t.Fatalf("%s: fast path accepted what encoding/json rejects: %v", body, err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Fatalf("%s:\nfast %+v\nslow %+v", body, a, b)
+	}
+}
+
+func FuzzDecodeGet(f *testing.F) {
+	for _, b := range getBodies {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		n := 0
+		checkGetFast(t, []byte(body), &n)
+	})
+}

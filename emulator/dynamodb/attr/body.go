@@ -195,3 +195,14 @@ func (r *Body) Item() (item Item, raw []byte, form Form, err error) {
 	d.dirty, d.unordered = d.dirty || wasDirty, d.unordered || wasUnordered
 	return m, d.b[start:d.i], form, nil
 }
+
+// Bool reads a JSON true or false member.
+func (r *Body) Bool() (bool, error) {
+	switch d := &r.d; {
+	case d.literal("true"):
+		return true, nil
+	case d.literal("false"):
+		return false, nil
+	}
+	return false, ErrSlowPath
+}
