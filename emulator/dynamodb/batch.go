@@ -218,11 +218,12 @@ func opBatchWriteItem(s *Service, c *call) ([]byte, error) {
 		return nil, awsapi.ValidationError("Too many items requested for the BatchWriteItem call")
 	}
 	type op struct {
-		t    *table
-		key  string
-		item attr.Item
-		data []byte
-		size int
+		t       *table
+		key     string
+		keyItem attr.Item // the request's key (delete) or item (put)
+		item    attr.Item
+		data    []byte
+		size    int
 	}
 	var ops []op
 	seen := map[string]bool{}
@@ -251,6 +252,7 @@ func opBatchWriteItem(s *Service, c *call) ([]byte, error) {
 					return nil, err
 				}
 				o.key, o.item, o.data, o.size = t.meta.Key.keyOf(r.PutRequest.Item), r.PutRequest.Item, data, size
+				o.keyItem = o.item
 			} else {
 				if r.DeleteRequest.Key == nil {
 					return nil, awsapi.ValidationError("1 validation error detected: Value null at 'requestItems.%s.member.deleteRequest.key' failed to satisfy constraint: Member must not be null", name)
@@ -259,7 +261,7 @@ func opBatchWriteItem(s *Service, c *call) ([]byte, error) {
 				if err != nil {
 					return nil, err
 				}
-				o.key = k
+				o.key, o.keyItem = k, r.DeleteRequest.Key
 			}
 			if seen[name+"\x00"+o.key] {
 				return nil, awsapi.ValidationError("Provided list of item keys contains duplicates")
@@ -269,6 +271,7 @@ func opBatchWriteItem(s *Service, c *call) ([]byte, error) {
 		}
 	}
 	units := map[*table]float64{}
+	var colls collectionSet
 	for _, o := range ops {
 		t := o.t
 		t.mu.Lock()
@@ -283,6 +286,9 @@ func opBatchWriteItem(s *Service, c *call) ([]byte, error) {
 		}
 		units[t] += writeUnits(sz)
 		err := s.commit(ch, "BatchWriteItem", c.traceID, false, nil)
+		if err == nil {
+			colls.add(t, in.ReturnItemCollectionMetrics, o.keyItem)
+		}
 		t.mu.Unlock()
 		if err != nil {
 			return nil, err
@@ -302,7 +308,7 @@ func opBatchWriteItem(s *Service, c *call) ([]byte, error) {
 		b = append(b, enc...)
 	}
 	if str(in.ReturnItemCollectionMetrics) == "SIZE" {
-		b = append(b, `,"ItemCollectionMetrics":{}`...)
+		b = colls.appendJSON(append(b, `,"ItemCollectionMetrics":`...))
 	}
 	return append(b, '}'), nil
 }

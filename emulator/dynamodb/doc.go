@@ -11,6 +11,9 @@
 // stable, and a parallel-scan segment is a contiguous hash range. Items are
 // held as their wire JSON bytes: a GetItem answer is a copy, and a 1 KB item
 // costs about 1 KB plus a small fixed overhead instead of a tree of Go maps.
+// The bytes are the canonical encoding (attr.AppendItemJSON) up to the order
+// of object members: PutItem stores its request's bytes when they differ
+// from it only in that order, which is how the SDKs send items.
 //
 // Durability. With a data directory, every committed write is appended to
 // the table's log file with a single write(2) while the table lock is held

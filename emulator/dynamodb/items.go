@@ -28,33 +28,6 @@ type writeOutput struct {
 	ItemCollectionMetrics *itemCollectionMetrics `json:"ItemCollectionMetrics,omitempty"`
 }
 
-type itemCollectionMetrics struct {
-	ItemCollectionKey   json.RawMessage `json:"ItemCollectionKey"`
-	SizeEstimateRangeGB [2]float64      `json:"SizeEstimateRangeGB"`
-}
-
-// collectionMetrics reports the item collection size for tables with LSIs
-// when SIZE is asked.
-func (t *table) collectionMetrics(mode *string, item attr.Item) *itemCollectionMetrics {
-	if str(mode) != "SIZE" || item == nil {
-		return nil
-	}
-	hasLSI := false
-	for _, ix := range t.indexes {
-		if !ix.meta.Global {
-			hasLSI = true
-		}
-	}
-	if !hasLSI {
-		return nil
-	}
-	hk := t.meta.Key.Hash
-	return &itemCollectionMetrics{
-		ItemCollectionKey:   attr.AppendItemJSON(nil, attr.Item{hk: item[hk]}),
-		SizeEstimateRangeGB: [2]float64{0, 1},
-	}
-}
-
 func condFailed(t *table, rv *string, old *entry) error {
 	if str(rv) == "ALL_OLD" && old != nil {
 		return errCondFailed(old.data)
@@ -74,7 +47,8 @@ type putItemInput struct {
 
 func opPutItem(s *Service, c *call) ([]byte, error) {
 	var in putItemInput
-	if err := decode(c.body, &in); err != nil {
+	pr, err := decodePut(c.body, &in)
+	if err != nil {
 		return nil, err
 	}
 	var v verrs
@@ -98,7 +72,7 @@ func opPutItem(s *Service, c *call) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, size, err := encodeItem(in.Item, "One or more parameter values were invalid: Item size has exceeded the maximum allowed size")
+	data, size, err := encodePut(in.Item, pr, "One or more parameter values were invalid: Item size has exceeded the maximum allowed size")
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +141,7 @@ type getItemInput struct {
 
 func opGetItem(s *Service, c *call) ([]byte, error) {
 	var in getItemInput
-	if err := decode(c.body, &in); err != nil {
+	if err := decodeGet(c.body, &in); err != nil {
 		return nil, err
 	}
 	var v verrs
@@ -377,7 +351,7 @@ func opUpdateItem(s *Service, c *call) ([]byte, error) {
 		}
 	}
 	out.ConsumedCapacity = t.capacity(str(in.ReturnConsumedCapacity), units, true, ch.indexUnits())
-	out.ItemCollectionMetrics = t.collectionMetrics(in.ReturnItemCollectionMetrics, ch.newItem)
+	out.ItemCollectionMetrics = t.collectionMetrics(in.ReturnItemCollectionMetrics, in.Key)
 	return marshal(out)
 }
 
@@ -459,18 +433,14 @@ func returnValues(rv string, ch *change, comp *cexpr) json.RawMessage {
 		return nil
 	}
 	if rv == "UPDATED_OLD" || rv == "UPDATED_NEW" {
-		sub := attr.Item{}
-		if comp != nil && comp.update {
-			for _, p := range comp.UpdatedPaths() {
-				if v, ok := src[p]; ok {
-					sub[p] = v
-				}
-			}
-		}
-		if len(sub) == 0 {
+		// Only the written paths, nested as in the item (reference §6.3).
+		if comp == nil || !comp.update {
 			return nil
 		}
-		src = sub
+		src = comp.ProjectUpdated(src)
+		if len(src) == 0 {
+			return nil
+		}
 	}
 	return attr.AppendItemJSON(nil, src)
 }

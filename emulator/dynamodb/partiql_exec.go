@@ -717,7 +717,7 @@ func opBatchExecuteStatement(s *Service, c *call) ([]byte, error) {
 	case len(in.Statements) < 1:
 		v.add("[]", "statements", "Member must have length greater than or equal to 1")
 	case len(in.Statements) > maxBatchStatements:
-		v.add("[...]", "statements", "Member must have length less than or equal to 25")
+		v.add(structList("BatchStatementRequest", len(in.Statements)), "statements", "Member must have length less than or equal to 25")
 	}
 	for i := range in.Statements {
 		in.Statements[i].validate(&v, fmt.Sprintf("statements.%d.member.", i+1))
@@ -824,14 +824,12 @@ func opExecuteTransaction(s *Service, c *call) ([]byte, error) {
 	case len(in.TransactStatements) < 1:
 		v.add("[]", "transactStatements", "Member must have length greater than or equal to 1")
 	case len(in.TransactStatements) > maxTxStatements:
-		v.add("[...]", "transactStatements", "Member must have length less than or equal to 100")
+		v.add(structList("ParameterizedStatement", len(in.TransactStatements)), "transactStatements", "Member must have length less than or equal to 100")
 	}
 	for i := range in.TransactStatements {
 		in.TransactStatements[i].validate(&v, fmt.Sprintf("transactStatements.%d.member.", i+1))
 	}
-	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
-		v.add(*in.ClientRequestToken, "clientRequestToken", "Member must have length less than or equal to 36")
-	}
+	v.clientToken(in.ClientRequestToken)
 	v.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", "INDEXES", "TOTAL", "NONE")
 	if err := v.err(); err != nil {
 		return nil, err
@@ -881,12 +879,12 @@ func opExecuteTransaction(s *Service, c *call) ([]byte, error) {
 		tables = append(tables, t)
 	}
 	if in.ClientRequestToken != nil {
-		replay, err := s.tokens.begin(*in.ClientRequestToken, sha256.Sum256(c.body))
+		replay, err := s.tokens.begin(*in.ClientRequestToken, requestFingerprint(c.body))
 		if err != nil {
 			return nil, err
 		}
 		if replay {
-			return s.txWriteOutput(ops, str(in.ReturnConsumedCapacity))
+			return s.txReplayOutput(ops, tables, str(in.ReturnConsumedCapacity))
 		}
 	}
 	err := s.runTx(ops, tables, c.traceID)
@@ -1017,6 +1015,7 @@ func (s *Service) txRead(stmts []*partiql.Statement, mode string) ([]byte, error
 	b.WriteString(`{"Responses":[`)
 	units := map[*table]float64{}
 	var order []*table
+	total := 0
 	for i, p := range points {
 		if i > 0 {
 			b.WriteByte(',')
@@ -1028,6 +1027,10 @@ func (s *Service) txRead(stmts []*partiql.Statement, mode string) ([]byte, error
 		if err != nil {
 			unlock()
 			return nil, err
+		}
+		if total += size; total > maxTxBytes {
+			unlock()
+			return nil, awsapi.ValidationError("%s", msgTxTooLarge)
 		}
 		units[p.t] += 2 * readUnits(size, true)
 		if item == nil {

@@ -1,6 +1,7 @@
 package dynamodb
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"sort"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/slsx/slsx/emulator/awsapi"
 	"github.com/slsx/slsx/emulator/dynamodb/attr"
@@ -17,7 +19,48 @@ import (
 const (
 	maxTransactItems = 100
 	tokenWindow      = 10 * time.Minute
+	// maxTxBytes caps the aggregate DynamoDB size of the items a
+	// transaction writes or reads (4 MB, API Ref TransactWriteItems).
+	maxTxBytes = 4 << 20
+	// msgTxTooLarge is the ValidationException for a transaction over
+	// maxTxBytes. The AWS documentation names the condition but not the
+	// wording, so it paraphrases the documentation (unconfirmed).
+	msgTxTooLarge = "Transaction request cannot be processed: the aggregate size of the items in the transaction exceeds 4 MB"
 )
+
+// clientToken validates a ClientRequestToken against the service model
+// (1–36 characters).
+func (v *verrs) clientToken(tok *string) {
+	if tok == nil {
+		return
+	}
+	switch n := utf8.RuneCountInString(*tok); {
+	case n < 1:
+		v.add(*tok, "clientRequestToken", "Member must have length greater than or equal to 1")
+	case n > 36:
+		v.add(*tok, "clientRequestToken", "Member must have length less than or equal to 36")
+	}
+}
+
+// requestFingerprint identifies a request's parameters for idempotency.
+// DynamoDB compares parameters, not bytes: the SDKs write map members in
+// any order (aws-sdk-go-v2 ranges over Go maps), so two identical calls
+// seldom have identical bodies. The body is decoded and re-encoded with
+// sorted keys; numbers stay text, since attribute numbers are strings and
+// the few JSON numbers are compared as written.
+func requestFingerprint(body []byte) [32]byte {
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return sha256.Sum256(body)
+	}
+	canon, err := json.Marshal(v)
+	if err != nil {
+		return sha256.Sum256(body)
+	}
+	return sha256.Sum256(canon)
+}
 
 // tokenCache remembers ClientRequestTokens of TransactWriteItems for the
 // idempotency window.
@@ -163,11 +206,9 @@ func opTransactWriteItems(s *Service, c *call) ([]byte, error) {
 	} else if len(in.TransactItems) < 1 {
 		v.add("[]", "transactItems", "Member must have length greater than or equal to 1")
 	} else if len(in.TransactItems) > maxTransactItems {
-		v.add("[...]", "transactItems", "Member must have length less than or equal to 100")
+		v.add(structList("TransactWriteItem", len(in.TransactItems)), "transactItems", "Member must have length less than or equal to 100")
 	}
-	if in.ClientRequestToken != nil && (len(*in.ClientRequestToken) < 1 || len(*in.ClientRequestToken) > 36) {
-		v.add(*in.ClientRequestToken, "clientRequestToken", "Member must have length less than or equal to 36")
-	}
+	v.clientToken(in.ClientRequestToken)
 	v.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", "INDEXES", "TOTAL", "NONE")
 	v.enum(in.ReturnItemCollectionMetrics, "returnItemCollectionMetrics", "SIZE", "NONE")
 	if err := v.err(); err != nil {
@@ -203,13 +244,12 @@ func opTransactWriteItems(s *Service, c *call) ([]byte, error) {
 		tables = append(tables, op.t)
 	}
 	if in.ClientRequestToken != nil {
-		sum := sha256.Sum256(c.body)
-		replay, err := s.tokens.begin(*in.ClientRequestToken, sum)
+		replay, err := s.tokens.begin(*in.ClientRequestToken, requestFingerprint(c.body))
 		if err != nil {
 			return nil, err
 		}
 		if replay {
-			return s.txWriteOutput(ops, str(in.ReturnConsumedCapacity))
+			return s.txReplayOutput(ops, tables, str(in.ReturnConsumedCapacity))
 		}
 	}
 	err := s.runTx(ops, tables, c.traceID)
@@ -219,7 +259,38 @@ func opTransactWriteItems(s *Service, c *call) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.txWriteOutput(ops, str(in.ReturnConsumedCapacity))
+	out, err := s.txWriteOutput(ops, str(in.ReturnConsumedCapacity))
+	if err != nil || str(in.ReturnItemCollectionMetrics) != "SIZE" {
+		return out, err
+	}
+	return appendTxCollections(out, ops, tables, in.ReturnItemCollectionMetrics), nil
+}
+
+// appendTxCollections adds the ItemCollectionMetrics of the collections a
+// committed transaction wrote to its output object. The sizes are read
+// after the commit, under fresh read locks, so a write landing in between
+// may be included: the figure is an estimate on AWS too.
+func appendTxCollections(out []byte, ops []*txOp, tables []*table, mode *string) []byte {
+	var colls collectionSet
+	unlock := lockTables(tables, false)
+	for _, op := range ops {
+		switch op.kind {
+		case "Put":
+			colls.add(op.t, mode, op.a.Item)
+		case "Update", "Delete":
+			colls.add(op.t, mode, op.a.Key)
+		}
+	}
+	unlock()
+	if len(colls.byTable) == 0 {
+		return out
+	}
+	b := out[:len(out)-1] // reopen the object
+	if len(b) > 1 {
+		b = append(b, ',')
+	}
+	b = append(b, `"ItemCollectionMetrics":`...)
+	return append(colls.appendJSON(b), '}')
 }
 
 func (s *Service) txWriteOutput(ops []*txOp, mode string) ([]byte, error) {
@@ -239,6 +310,56 @@ func (s *Service) txWriteOutput(ops []*txOp, mode string) ([]byte, error) {
 		caps = append(caps, t.capacity(mode, units[t], true, nil))
 	}
 	return marshal(map[string]any{"ConsumedCapacity": caps})
+}
+
+// txReplayOutput answers a repeated call with an already used token. The
+// writes are not done again; per the API reference (ClientRequestToken) the
+// consumed capacity is then the read units of reading the items, not write
+// units. Each item is charged as one strongly consistent read (unconfirmed
+// detail).
+func (s *Service) txReplayOutput(ops []*txOp, tables []*table, mode string) ([]byte, error) {
+	if mode != "TOTAL" && mode != "INDEXES" {
+		return []byte("{}"), nil
+	}
+	unlock := lockTables(tables, false)
+	units := map[*table]float64{}
+	var order []*table
+	for _, op := range ops {
+		if _, ok := units[op.t]; !ok {
+			order = append(order, op.t)
+		}
+		size := 0
+		if e := op.t.get(op.key); e != nil {
+			size = int(e.size)
+		}
+		units[op.t] += readUnits(size, true)
+	}
+	unlock()
+	var caps []*consumedCapacity
+	for _, t := range order {
+		caps = append(caps, t.capacity(mode, units[t], false, nil))
+	}
+	return marshal(map[string]any{"ConsumedCapacity": caps})
+}
+
+// checkTxSize enforces maxTxBytes over the items a transaction touches:
+// the new item of a Put or Update, the stored item of a Delete or
+// ConditionCheck.
+func checkTxSize(ops []*txOp, changes []*change) error {
+	total := 0
+	for i := range ops {
+		switch ch := changes[i]; {
+		case ch == nil:
+		case ch.newItem != nil:
+			total += ch.newSize
+		case ch.old != nil:
+			total += int(ch.old.size)
+		}
+	}
+	if total > maxTxBytes {
+		return awsapi.ValidationError("%s", msgTxTooLarge)
+	}
+	return nil
 }
 
 // prepareTx does an action's static validation.
@@ -358,6 +479,9 @@ func (s *Service) runTx(ops []*txOp, tables []*table, trace string) error {
 	if failed {
 		return txCanceled(reasons)
 	}
+	if err := checkTxSize(ops, changes); err != nil {
+		return err
+	}
 	logs := map[*table]*[]byte{}
 	counts := map[*table]int{}
 	for i, op := range ops {
@@ -412,7 +536,7 @@ func opTransactGetItems(s *Service, c *call) ([]byte, error) {
 	} else if len(in.TransactItems) < 1 {
 		v.add("[]", "transactItems", "Member must have length greater than or equal to 1")
 	} else if len(in.TransactItems) > maxTransactItems {
-		v.add("[...]", "transactItems", "Member must have length less than or equal to 100")
+		v.add(structList("TransactGetItem", len(in.TransactItems)), "transactItems", "Member must have length less than or equal to 100")
 	}
 	v.enum(in.ReturnConsumedCapacity, "returnConsumedCapacity", "INDEXES", "TOTAL", "NONE")
 	if err := v.err(); err != nil {
@@ -456,6 +580,16 @@ func opTransactGetItems(s *Service, c *call) ([]byte, error) {
 		tables = append(tables, t)
 	}
 	unlock := lockTables(tables, false)
+	total := 0
+	for _, g := range gets {
+		if e := g.t.get(g.key); e != nil {
+			total += int(e.size)
+		}
+	}
+	if total > maxTxBytes {
+		unlock()
+		return nil, awsapi.ValidationError("%s", msgTxTooLarge)
+	}
 	b := []byte(`{"Responses":[`)
 	units := map[*table]float64{}
 	var order []*table

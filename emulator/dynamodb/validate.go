@@ -170,3 +170,23 @@ func errCondFailed(item []byte) error {
 func invalid(format string, args ...any) error {
 	return awsapi.ValidationError("One or more parameter values were invalid: "+format, args...)
 }
+
+// structList renders a list of n structures the way DynamoDB's model
+// validation prints a list value: Java's default toString of each member,
+// "com.amazonaws.dynamodb.v20120810.<Shape>@<identity hash>", in brackets.
+// The hashes carry no meaning; these are derived from the position.
+func structList(shape string, n int) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("com.amazonaws.dynamodb.v20120810.")
+		b.WriteString(shape)
+		b.WriteByte('@')
+		b.WriteString(strconv.FormatUint(uint64(uint32(i+1)*2654435761), 16))
+	}
+	b.WriteByte(']')
+	return b.String()
+}

@@ -58,7 +58,7 @@ func (s *Service) commit(ch *change, op, trace string, ttl bool, logBuf *[]byte)
 	if ch.newItem == nil && ch.old == nil {
 		return nil // deleting a missing item changes nothing
 	}
-	if ch.old != nil && ch.newItem != nil && bytes.Equal(ch.old.data, ch.newData) {
+	if ch.old != nil && ch.newItem != nil && sameItem(ch) {
 		return nil // identical item: no log record, no stream record
 	}
 	if ch.old != nil && ch.oldItem == nil && t.needOld() {
@@ -106,6 +106,27 @@ func (s *Service) commit(ch *change, op, trace string, ttl bool, logBuf *[]byte)
 		s.maybeCompact(t)
 	}
 	return nil
+}
+
+// sameItem reports whether a write leaves the item as it was. Stored bytes
+// are canonical up to member order (a PutItem may keep the order of its
+// request), so equal items have equal lengths, and bytes that differ are
+// compared as items.
+func sameItem(ch *change) bool {
+	if len(ch.old.data) != len(ch.newData) {
+		return false
+	}
+	if bytes.Equal(ch.old.data, ch.newData) {
+		return true
+	}
+	old := ch.oldItem
+	if old == nil {
+		var err error
+		if old, err = attr.DecodeItem(ch.old.data); err != nil {
+			return false
+		}
+	}
+	return attr.Equal(attr.Value{Kind: attr.M, Map: old}, attr.Value{Kind: attr.M, Map: ch.newItem})
 }
 
 // maybeCompact rewrites the log when garbage dominates it. Caller holds t.mu.

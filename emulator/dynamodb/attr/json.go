@@ -260,6 +260,16 @@ func DecodeItem(b []byte) (Item, error) {
 type decoder struct {
 	b []byte
 	i int
+	// dirty records that the input differs from the canonical encoding
+	// AppendJSON would write for the decoded value: whitespace, escapes,
+	// unsorted or repeated names, non-canonical numbers, binary values,
+	// ignored members. While it stays false the bytes read are exactly the
+	// canonical encoding and can be stored as they are.
+	dirty bool
+	// unordered records that some object's names were not in sorted order
+	// (but distinct): the input is the canonical encoding up to member
+	// order, which JSON readers do not see.
+	unordered bool
 }
 
 func (d *decoder) ws() {
@@ -267,6 +277,7 @@ func (d *decoder) ws() {
 		switch d.b[d.i] {
 		case ' ', '\t', '\n', '\r':
 			d.i++
+			d.dirty = true
 		default:
 			return
 		}
@@ -325,12 +336,18 @@ func (d *decoder) object(depth int) (map[string]Value, error) {
 		d.i++
 		return m, nil
 	}
+	prev, n := "", 0
 	for {
 		d.ws()
 		k, err := d.str()
 		if err != nil {
 			return nil, err
 		}
+		if n > 0 && k <= prev {
+			d.unordered = true // AppendJSON writes names sorted
+		}
+		prev = k
+		n++
 		if err := d.colon(); err != nil {
 			return nil, err
 		}
@@ -344,6 +361,9 @@ func (d *decoder) object(depth int) (map[string]Value, error) {
 			return nil, err
 		}
 		if !more {
+			if len(m) != n {
+				d.dirty = true // a repeated name: the last one counts
+			}
 			return m, nil
 		}
 	}
@@ -406,6 +426,7 @@ func (d *decoder) value(depth int) (Value, error) {
 		}
 		d.ws()
 		if d.literal("null") {
+			d.dirty = true
 			goto next
 		}
 		switch k := KindOf(key); k {
@@ -421,6 +442,9 @@ func (d *decoder) value(depth int) (Value, error) {
 				if err != nil && verr == nil {
 					verr = err
 				}
+				if c != s {
+					d.dirty = true
+				}
 				s = c
 			}
 			v.Str = s
@@ -429,6 +453,7 @@ func (d *decoder) value(depth int) (Value, error) {
 			if err != nil {
 				return Value{}, err
 			}
+			d.dirty = true // base64 has more than one spelling
 			types++
 			v.Kind, v.Bin = B, b
 		case BOOL, NULL:
@@ -468,6 +493,9 @@ func (d *decoder) value(depth int) (Value, error) {
 			}
 			types++
 			v.Kind = k
+			if k == NS {
+				d.dirty = true // elements are canonicalised in place
+			}
 			if err := checkStringSet(k, ss); err != nil && verr == nil {
 				verr = err
 			}
@@ -478,11 +506,13 @@ func (d *decoder) value(depth int) (Value, error) {
 				return Value{}, err
 			}
 			types++
+			d.dirty = true
 			v.Kind, v.Bins = BS, bs
 			if err := checkBinSet(bs); err != nil && verr == nil {
 				verr = err
 			}
 		default:
+			d.dirty = true
 			if err := d.skip(0); err != nil {
 				return Value{}, err
 			}
@@ -707,6 +737,7 @@ func (d *decoder) strRaw() (string, []byte, error) {
 			}
 			return "", raw, nil
 		case c == '\\':
+			d.dirty = true
 			return d.strSlow(start)
 		case c < 0x20:
 			return "", nil, serializationError(msgMalformed)

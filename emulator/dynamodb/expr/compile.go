@@ -39,6 +39,7 @@ type Compiled struct {
 	projTree          *projNode
 	upd               *update
 	updated           []string
+	updTree           *projNode // the update's target paths, for UPDATED_OLD/UPDATED_NEW
 }
 
 // Param names as they appear in messages.
@@ -95,6 +96,7 @@ func Compile(in Input) (*Compiled, error) {
 			return nil, err
 		}
 		c.updated = c.upd.topLevel()
+		c.updTree = buildProjTree(c.upd.targets())
 	}
 	if in.Condition != "" {
 		if c.cond, err = st.compileCondition(pCondition, in.Condition); err != nil {

@@ -331,8 +331,24 @@ func (c *Compiled) Project(item attr.Item) attr.Item {
 	if c.projTree == nil || item == nil {
 		return item
 	}
-	out := make(attr.Item, len(c.projTree.names))
-	for name, child := range c.projTree.names {
+	return projectItem(item, c.projTree)
+}
+
+// ProjectUpdated returns the parts of item at the paths the update writes,
+// nested as in the item, as UpdateItem's UPDATED_OLD and UPDATED_NEW do:
+// SET a.b = :v yields {"a":{"M":{"b":…}}} and SET a[2] = :v yields
+// {"a":{"L":[…]}} with only the existing elements named, in index order.
+// Paths missing from item are left out. Nil when there is no update.
+func (c *Compiled) ProjectUpdated(item attr.Item) attr.Item {
+	if c.updTree == nil || item == nil {
+		return nil
+	}
+	return projectItem(item, c.updTree)
+}
+
+func projectItem(item attr.Item, t *projNode) attr.Item {
+	out := make(attr.Item, len(t.names))
+	for name, child := range t.names {
 		if v, ok := item[name]; ok {
 			if pv, ok := project(v, child); ok {
 				out[name] = pv
