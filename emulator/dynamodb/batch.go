@@ -282,7 +282,7 @@ func opBatchWriteItem(s *Service, c *call) ([]byte, error) {
 			sz = int(ch.old.size)
 		}
 		units[t] += writeUnits(sz)
-		err := s.commit(ch, "BatchWriteItem", c.traceID, false, nil)
+		err := s.commit(ch, "BatchWriteItem", c.traceID, false)
 		t.mu.Unlock()
 		if err != nil {
 			return nil, err

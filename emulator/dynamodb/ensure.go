@@ -155,7 +155,7 @@ func (s *Service) Seed(tableName, file string) error {
 		}
 		key := t.meta.Key.keyOf(it)
 		ch := &change{t: t, key: key, old: t.get(key), newItem: it, newData: data, newSize: size}
-		if err := s.commit(ch, "Seed", "", false, nil); err != nil {
+		if err := s.commit(ch, "Seed", "", false); err != nil {
 			return err
 		}
 	}
