@@ -152,6 +152,7 @@ func (s *Service) logTx(staged []*change) (committed bool, err error) {
 		if err := parts[0].t.log.write(parts[0].rec, parts[0].n); err != nil {
 			return false, s.logFailed(parts[0].t, err)
 		}
+		s.txPoint("part")
 		return true, nil
 	}
 	id, err := s.txlog.begin(parts)
