@@ -51,6 +51,7 @@ type txLog struct {
 	next     uint64
 	inflight int // intents without a done mark; abandoned ones stay counted
 	buf      []byte
+	err      error // set when a torn record could not be cut off
 }
 
 // begin writes a transaction's intent with a single write(2). Once it
@@ -97,9 +98,15 @@ func (l *txLog) end(id uint64) error {
 }
 
 func (l *txLog) write(b []byte) error {
+	if l.err != nil {
+		return l.err
+	}
 	if _, err := l.f.Write(b); err != nil {
-		// Cut a torn record off so the next intent is readable.
-		_ = l.f.Truncate(l.size)
+		// Cut a torn record off: replay stops at the first bad record,
+		// so anything appended after it would be lost.
+		if terr := l.f.Truncate(l.size); terr != nil {
+			l.err = fmt.Errorf("transaction log is damaged: %w", terr)
+		}
 		return fmt.Errorf("append transaction log: %w", err)
 	}
 	l.size += int64(len(b))

@@ -30,9 +30,6 @@ const (
 	recStream = 'S'
 	recBatch  = 'B'
 	recHeader = 8
-	// maxRecord bounds a record when reading a damaged file: an item is at
-	// most 400 KB and its JSON a few times that.
-	maxRecord = 16 << 20
 )
 
 // wal is a table's append-only log.
@@ -247,6 +244,10 @@ func readFrames(path, what string, fn func(payload []byte) (ok bool, err error))
 		return 0, fmt.Errorf("open %s: %w", what, err)
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("open %s: %w", what, err)
+	}
 	r := bufio.NewReaderSize(f, 1<<20)
 	var hdr [recHeader]byte
 	var payload []byte
@@ -254,8 +255,11 @@ func readFrames(path, what string, fn func(payload []byte) (ok bool, err error))
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
 			break
 		}
+		// A damaged length cannot claim more than the file holds, so it
+		// never makes a huge allocation. (A transaction's batch can be
+		// tens of MB: 100 items of 400 KB with their stream images.)
 		ln := binary.LittleEndian.Uint32(hdr[:4])
-		if ln == 0 || ln > maxRecord {
+		if ln == 0 || int64(ln) > st.Size()-good-recHeader {
 			break
 		}
 		if cap(payload) < int(ln) {
@@ -277,7 +281,7 @@ func readFrames(path, what string, fn func(payload []byte) (ok bool, err error))
 		}
 		good += int64(recHeader) + int64(ln)
 	}
-	if st, err := f.Stat(); err == nil && st.Size() > good {
+	if st.Size() > good {
 		if err := f.Truncate(good); err != nil {
 			return good, fmt.Errorf("truncate torn %s: %w", what, err)
 		}
