@@ -123,17 +123,44 @@ func TestTransactionKill9(t *testing.T) {
 		{"three tables, after second table", true, "part", 3*(dying-1) + 2, true},
 		{"three tables, after done mark", true, "done", dying, true},
 		{"one table three items, after its write", false, "part", dying, true},
+		{"PartiQL three tables, after first table", true, "part", 3*(dying-1) + 1, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			url, cmd := startChild(t, "TestTransactionKill9", dir, tc.point, tc.after)
 			db := dbClient(url)
+			partiql := strings.HasPrefix(tc.name, "PartiQL")
+			if partiql {
+				// UPDATE needs the items to exist.
+				for _, tb := range []string{"txa", "txb"} {
+					if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tb), Item: map[string]av{"pk": sv("shared"), "v": sv("put-0")}}); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(tb), Item: map[string]av{"pk": sv("counter"), "n": nv("0")}}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
 			acked := 0
 			for i := 1; i <= dying+5; i++ {
 				id := fmt.Sprint("tx-", i)
 				var items []types.TransactWriteItem
-				if tc.multi {
+				if partiql {
+					stmt := func(q string, params ...av) types.ParameterizedStatement {
+						return types.ParameterizedStatement{Statement: aws.String(q), Parameters: params}
+					}
+					_, err := db.ExecuteTransaction(ctx, &dynamodb.ExecuteTransactionInput{TransactStatements: []types.ParameterizedStatement{
+						stmt(`INSERT INTO txa VALUE {'pk': ?}`, sv(id)),
+						stmt(`UPDATE txa SET v = ? WHERE pk = 'shared'`, sv(id)),
+						stmt(`INSERT INTO txb VALUE {'pk': ?}`, sv(id)),
+						stmt(`UPDATE txb SET n = ? WHERE pk = 'counter'`, nv(fmt.Sprint(i))),
+						stmt(`INSERT INTO txc VALUE {'pk': ?}`, sv(id)),
+					}})
+					if err != nil {
+						break
+					}
+				} else if tc.multi {
 					items = []types.TransactWriteItem{
 						txPut("txa", id, nil), txPut("txa", "shared", map[string]av{"v": sv(id)}),
 						txPut("txb", id, nil), txPut("txb", "counter", map[string]av{"n": nv(fmt.Sprint(i))}),
@@ -144,8 +171,10 @@ func TestTransactionKill9(t *testing.T) {
 						txPut("txa", id, nil), txPut("txa", "shared", map[string]av{"v": sv(id)}), txPut("txa", id+"-2", nil),
 					}
 				}
-				if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
-					break
+				if items != nil {
+					if _, err := db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+						break
+					}
 				}
 				acked = i
 				// A later single write to the same item: replay must not
@@ -211,6 +240,9 @@ func TestTransactionKill9(t *testing.T) {
 				want := 2*dying + 2*(dying-1)
 				if !tc.multi {
 					want += dying
+				}
+				if partiql {
+					want += 2 // the puts that create shared and counter
 				}
 				if len(recs) != want {
 					t.Errorf("stream of a holds %d records, want %d", len(recs), want)

@@ -58,7 +58,7 @@ type Service struct {
 
 	txlog *txLog // nil without a data directory
 	// txHook, set only by tests, runs between the writes of a
-	// multi-table transaction (points "intent", "part", "done").
+	// transaction (points "intent", "part", "done"; one table: "part").
 	txHook func(point string)
 
 	ctx    context.Context
