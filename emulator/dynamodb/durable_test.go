@@ -2,6 +2,8 @@ package dynamodb
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -31,14 +34,44 @@ const (
 	envChildDir   = "SLSX_DDB_DURABLE_DIR"
 	envChildPoint = "SLSX_DDB_DURABLE_POINT" // transaction hook point to die at
 	envChildAfter = "SLSX_DDB_DURABLE_AFTER" // ... at its nth occurrence
+	envChildESM   = "SLSX_DDB_DURABLE_ESM"   // file the child's stream trigger appends keys to
 )
+
+// childTrigger is the stream trigger of the child and of the service that
+// reopens its data directory.
+var childTrigger = config.StreamTrigger{Table: "txa", Function: "fn", BatchSize: 10, StartingPosition: "TRIM_HORIZON", MaximumRetryAttempts: -1, Enabled: true}
+
+// fileInvoker appends the keys of every record it is invoked with to a
+// file, one per line.
+type fileInvoker struct{ path string }
+
+func (f fileInvoker) Invoke(ctx context.Context, req lambda.Request) (lambda.Result, error) {
+	var ev events.DynamoDBEvent
+	if err := json.Unmarshal(req.Payload, &ev); err != nil {
+		return lambda.Result{}, err
+	}
+	var b []byte
+	for _, r := range ev.Records {
+		b = append(b, r.Change.Keys["pk"].String()+"\n"...)
+	}
+	fh, err := os.OpenFile(f.path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return lambda.Result{}, err
+	}
+	defer fh.Close()
+	if _, err := fh.Write(b); err != nil {
+		return lambda.Result{}, err
+	}
+	return lambda.Result{StatusCode: 200, Payload: []byte("null")}, nil
+}
 
 // startChild re-executes the test binary running test, which calls
 // durableChild, and returns the address it serves and the process.
-func startChild(t *testing.T, test, dir, point string, after int) (string, *exec.Cmd) {
+func startChild(t *testing.T, test, dir, point string, after int, env ...string) (string, *exec.Cmd) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
 	cmd.Env = append(os.Environ(), envChildDir+"="+dir, envChildPoint+"="+point, envChildAfter+"="+strconv.Itoa(after))
+	cmd.Env = append(cmd.Env, env...)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
@@ -59,7 +92,11 @@ func startChild(t *testing.T, test, dir, point string, after int) (string, *exec
 // durableChild serves tables txa (with a NEW_AND_OLD_IMAGES stream), txb
 // and txc from dir/data, and SIGKILLs itself at the configured hook point.
 func durableChild(dir string) {
-	s, err := New(Options{DataDir: filepath.Join(dir, "data")})
+	opts := Options{DataDir: filepath.Join(dir, "data")}
+	if p := os.Getenv(envChildESM); p != "" {
+		opts.Invoker = fileInvoker{p}
+	}
+	s, err := New(opts)
 	if err != nil {
 		panic(err)
 	}
@@ -71,6 +108,10 @@ func durableChild(dir string) {
 		if err := s.EnsureTable(tc); err != nil {
 			panic(err)
 		}
+	}
+	if opts.Invoker != nil {
+		trig := childTrigger
+		s.SetStreamTriggers([]*config.StreamTrigger{&trig})
 	}
 	point := os.Getenv(envChildPoint)
 	after, _ := strconv.Atoi(os.Getenv(envChildAfter))
@@ -737,5 +778,52 @@ func TestLogRecordSizes(t *testing.T) {
 	}
 	if st, _ := os.Stat(path); st.Size() != int64(len(b)-9) {
 		t.Errorf("file not cut back to its intact prefix: %d bytes", st.Size())
+	}
+}
+
+// TestStreamTriggerKill9 runs a stream trigger in a child process, kills
+// the child with SIGKILL once the trigger has delivered and checkpointed
+// every record, and checks the reopened data directory delivers only
+// what is written afterwards.
+func TestStreamTriggerKill9(t *testing.T) {
+	if dir := os.Getenv(envChildDir); dir != "" {
+		durableChild(dir)
+		return
+	}
+	dir := t.TempDir()
+	keysFile := filepath.Join(dir, "delivered")
+	url, cmd := startChild(t, "TestStreamTriggerKill9", dir, "", 0, envChildESM+"="+keysFile)
+	e := &env{url: url, db: dbClient(url), st: streamsClient(url)}
+	for i := 1; i <= 5; i++ {
+		if _, err := e.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("txa"), Item: map[string]av{"pk": sv(fmt.Sprint("k", i))}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs := readStream(t, e, "txa")
+	last := *recs[len(recs)-1].Dynamodb.SequenceNumber
+	cpFile := filepath.Join(dir, "data", cpStoreName)
+	for i := 0; ; i++ {
+		if b, _ := os.ReadFile(cpFile); bytes.Contains(b, []byte(last)) {
+			break
+		}
+		if i == 1000 {
+			t.Fatal("the child's trigger did not checkpoint its last record")
+		}
+		time.Sleep(10 * time.Millisecond) // waiting for the child's trigger, not timing a result
+	}
+	if b, _ := os.ReadFile(keysFile); string(b) != "k1\nk2\nk3\nk4\nk5\n" {
+		t.Fatalf("child delivered %q", b)
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	inv := &fakeInvoker{got: make(chan struct{}, 100)}
+	e2 := newEnv(t, Options{DataDir: filepath.Join(dir, "data"), Invoker: inv})
+	trig := childTrigger
+	e2.s.SetStreamTriggers([]*config.StreamTrigger{&trig})
+	e2.mustRaw(t, "PutItem", `{"TableName":"txa","Item":{"pk":{"S":"k6"}}}`)
+	if got := waitDelivered(t, inv, 1); strings.Join(got, ",") != "k6" {
+		t.Fatalf("after kill -9 delivered %v, want [k6]", got)
 	}
 }
