@@ -750,9 +750,9 @@ func TestStreamTriggerResumesAfterRestart(t *testing.T) {
 	}
 }
 
-// TestLogRecordSizes replays records larger than any bound a damaged
-// length could be checked against (a 100-item transaction with stream
-// images runs to tens of MB), and rejects a length past the end of file.
+// TestLogRecordSizes replays a record larger than a transaction's batch
+// can be (4 MB of items as JSON, with stream images), and rejects a length
+// past the end of the file.
 func TestLogRecordSizes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big.log")
 	big := bytes.Repeat([]byte("x"), 40<<20)

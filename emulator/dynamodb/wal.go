@@ -256,8 +256,9 @@ func readFrames(path, what string, fn func(payload []byte) (ok bool, err error))
 			break
 		}
 		// A damaged length cannot claim more than the file holds, so it
-		// never makes a huge allocation. (A transaction's batch can be
-		// tens of MB: 100 items of 400 KB with their stream images.)
+		// never makes a huge allocation, and no fixed bound is needed: a
+		// transaction's batch holds up to 4 MB of items as JSON, and with
+		// NEW_AND_OLD_IMAGES each one twice more in its stream record.
 		ln := binary.LittleEndian.Uint32(hdr[:4])
 		if ln == 0 || int64(ln) > st.Size()-good-recHeader {
 			break
