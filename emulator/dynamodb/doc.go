@@ -58,9 +58,9 @@
 // most 64 MB of records (they are served from memory), beyond which the
 // oldest are trimmed early, as if retention had passed. The streams of a
 // deleted table are gone after a restart (DeleteTable removes the log),
-// where AWS keeps them readable for 24 h.
-// After compaction has dropped trimmed records, a position before the
-// oldest record left gets an iterator rather than TrimmedDataAccessException.
+// where AWS keeps them readable for 24 h. Compaction keeps each stream's
+// trim horizon, so a position before the oldest record left still reads
+// as trimmed (TrimmedDataAccessException) after a restart.
 //
 // Event-source mappings checkpoint the sequence number of the last record
 // of each batch they finish (delivered, or discarded after retries) and

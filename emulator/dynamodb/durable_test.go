@@ -831,8 +831,8 @@ func TestStreamTriggerKill9(t *testing.T) {
 
 // TestCompactionKeepsStreamRecords drives a stream table's log past the
 // compaction threshold and checks the snapshot keeps the records the
-// stream still holds, so a restart serves them with the same sequence
-// numbers and event ids.
+// stream still holds and its trim horizon, so a restart serves them with
+// the same sequence numbers and event ids.
 func TestCompactionKeepsStreamRecords(t *testing.T) {
 	dir := t.TempDir()
 	s, err := New(Options{DataDir: dir})
@@ -861,11 +861,20 @@ func TestCompactionKeepsStreamRecords(t *testing.T) {
 		t.Fatalf("log holds %d records for %d live ones: no compaction", records, live)
 	}
 	before := streamState(t, e, "cmp")
+	tb.stream.mu.Lock()
+	trimmed := tb.stream.trimmed
+	tb.stream.mu.Unlock()
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 	e2 := newEnv(t, Options{DataDir: dir})
 	after := streamState(t, e2, "cmp")
+	// The trim horizon survives too: a position at or before it is trimmed.
+	st := e2.s.table("cmp").stream
+	code, body := e2.raw(t, "GetShardIterator", `{"StreamArn":"`+st.arn+`","ShardId":"`+st.shardID+`","ShardIteratorType":"AT_SEQUENCE_NUMBER","SequenceNumber":"`+seqString(trimmed)+`"}`)
+	if code != 400 || body["__type"] != "com.amazonaws.dynamodb.v20120810#TrimmedDataAccessException" {
+		t.Errorf("iterator at the trim horizon %d after restart: %d %v", trimmed, code, body)
+	}
 	// The reopened stream has the default bound, so it may hold older
 	// records the small bound had trimmed; the newest must match.
 	if len(after) < len(before) || strings.Join(after[len(after)-len(before)+1:], "\n") != strings.Join(before[1:], "\n") {

@@ -280,13 +280,19 @@ func (s *Service) replay(t *table) error {
 
 // replayRec applies one log record to a table being loaded.
 func (s *Service) replayRec(t *table, r *logRec) error {
-	if r.op == recStream {
+	if r.op == recStream || r.op == recTrim {
 		s.seq.atLeast(r.seq)
 		// Records of a stream that is no longer kept are dropped.
-		if st := s.streamByARN(s.tableARN(t.meta.Name) + "/stream/" + r.label); st != nil && st.table == t.meta.Name {
-			body := append([]byte(nil), r.data...)
-			st.add(&streamRec{seq: r.seq, at: r.at, body: body, trace: r.trace, ttl: r.ttl}, time.Now())
+		st := s.streamByARN(s.tableARN(t.meta.Name) + "/stream/" + r.label)
+		if st == nil || st.table != t.meta.Name {
+			return nil
 		}
+		if r.op == recTrim {
+			st.trimTo(r.seq)
+			return nil
+		}
+		body := append([]byte(nil), r.data...)
+		st.add(&streamRec{seq: r.seq, at: r.at, body: body, trace: r.trace, ttl: r.ttl}, time.Now())
 		return nil
 	}
 	decode := len(t.indexes) > 0 || t.meta.TTLAttr != ""
@@ -337,9 +343,14 @@ func (s *Service) compact(t *table) error {
 		return flush()
 	})
 	records := t.items.Len()
-	// Stream records the streams still hold go along.
+	// Stream records the streams still hold go along, after the trim
+	// horizon, which positions before them keep answering with.
 	for _, st := range t.streams() {
-		for _, r := range st.retained() {
+		trimmed, recs := st.retained()
+		if trimmed > 0 {
+			buf = appendTrimRecord(buf, st.label, trimmed)
+		}
+		for _, r := range recs {
 			if werr != nil {
 				break
 			}

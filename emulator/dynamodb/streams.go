@@ -234,12 +234,22 @@ func (st *stream) trimLocked(now time.Time) {
 	}
 }
 
-// retained returns the records the stream still holds, oldest first.
-func (st *stream) retained() []*streamRec {
+// retained returns the trim horizon and the records the stream still
+// holds, oldest first.
+func (st *stream) retained() (uint64, []*streamRec) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.trimLocked(time.Now())
-	return append([]*streamRec(nil), st.recs...)
+	return st.trimmed, append([]*streamRec(nil), st.recs...)
+}
+
+// trimTo restores a trim horizon read from the log: seq was the last
+// record dropped.
+func (st *stream) trimTo(seq uint64) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.trimmed = max(st.trimmed, seq)
+	st.high = max(st.high, seq)
 }
 
 // regionOf reads the region out of an ARN.

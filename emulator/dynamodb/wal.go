@@ -22,12 +22,15 @@ import (
 //	S  a stream record: uvarint label length, label, uvarint sequence
 //	   number, varint creation time (unix nanoseconds), flags byte (1 = TTL
 //	   delete), uvarint trace length, trace id, record JSON
+//	T  a stream's trim horizon, written by compaction: uvarint label
+//	   length, label, uvarint sequence number of the last dropped record
 //	B  a batch: complete records (header included) one after another,
 //	   which the outer CRC makes all-or-nothing
 const (
 	recPut    = 'P'
 	recDelete = 'D'
 	recStream = 'S'
+	recTrim   = 'T'
 	recBatch  = 'B'
 	recHeader = 8
 )
@@ -106,6 +109,15 @@ func appendStreamRecord(dst []byte, label string, r *streamRec) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(r.trace)))
 	dst = append(dst, r.trace...)
 	dst = append(dst, r.body...)
+	return endFrame(dst, start)
+}
+
+// appendTrimRecord appends a T record (see the layout above).
+func appendTrimRecord(dst []byte, label string, seq uint64) []byte {
+	dst, start := startFrame(dst, recTrim)
+	dst = binary.AppendUvarint(dst, uint64(len(label)))
+	dst = append(dst, label...)
+	dst = binary.AppendUvarint(dst, seq)
 	return endFrame(dst, start)
 }
 
@@ -314,7 +326,7 @@ func parseRecord(p []byte, r *logRec) bool {
 		}
 		r.size, r.data = int(sz), p[n:]
 		return true
-	case recStream:
+	case recStream, recTrim:
 		p = p[1:]
 		ll, n := binary.Uvarint(p)
 		if n <= 0 || ll > uint64(len(p)-n) {
@@ -326,6 +338,9 @@ func parseRecord(p []byte, r *logRec) bool {
 			return false
 		}
 		p = p[n:]
+		if r.op == recTrim {
+			return len(p) == 0
+		}
 		at, n := binary.Varint(p)
 		if n <= 0 || len(p) < n+1 {
 			return false
