@@ -896,6 +896,7 @@ func FuzzReplayLog(f *testing.F) {
 	f.Add(endFrame(b, start))
 	f.Add(appendRecord(nil, recDelete, "k", 0, nil))
 	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 'B'})
+	f.Add(appendTrimRecord(nil, "label", 9))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "f.log")
 		if err := os.WriteFile(path, data, 0o644); err != nil {
