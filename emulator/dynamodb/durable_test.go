@@ -927,3 +927,43 @@ func FuzzReplayLog(f *testing.F) {
 		}
 	})
 }
+
+// TestTransactionLogFailure makes the second table's append fail after
+// the intent is written: the transaction stands (InternalServerError),
+// both tables refuse writes, and the next start completes it.
+func TestTransactionLogFailure(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, s)
+	e := &env{s: s, url: url, db: dbClient(url)}
+	e.createSimple(t, "fail1", false, "")
+	e.createSimple(t, "fail2", false, "")
+	tb := s.table("fail2")
+	tb.mu.Lock()
+	tb.log.f.Close() // every append to fail2 now fails
+	tb.mu.Unlock()
+	code, out := e.raw(t, "TransactWriteItems", `{"TransactItems":[{"Put":{"TableName":"fail1","Item":{"pk":{"S":"x"}}}},{"Put":{"TableName":"fail2","Item":{"pk":{"S":"y"}}}}]}`)
+	if code != 500 || out["__type"] != "com.amazonaws.dynamodb.v20120810#InternalServerError" {
+		t.Fatalf("transaction with a failing table log: %d %v", code, out)
+	}
+	if code, _ := e.raw(t, "PutItem", `{"TableName":"fail1","Item":{"pk":{"S":"later"}}}`); code != 500 {
+		t.Fatalf("a write to a table of the incomplete transaction answered %d", code)
+	}
+	if g := e.mustRaw(t, "GetItem", `{"TableName":"fail1","Key":{"pk":{"S":"x"}}}`); g["Item"] == nil {
+		t.Error("the committed transaction is not visible")
+	}
+	_ = s.Close() // fail2's log is already closed
+	e2 := newEnv(t, Options{DataDir: dir})
+	for _, k := range []string{`"fail1","Key":{"pk":{"S":"x"}}`, `"fail2","Key":{"pk":{"S":"y"}}`} {
+		if g := e2.mustRaw(t, "GetItem", `{"TableName":`+k+`}`); g["Item"] == nil {
+			t.Errorf("after restart %s is missing", k)
+		}
+	}
+	if g := e2.mustRaw(t, "GetItem", `{"TableName":"fail1","Key":{"pk":{"S":"later"}}}`); g["Item"] != nil {
+		t.Error("a refused write is present")
+	}
+	e2.mustRaw(t, "PutItem", `{"TableName":"fail1","Item":{"pk":{"S":"later"}}}`)
+}

@@ -374,7 +374,9 @@ func (s *Service) compact(t *table) error {
 		os.Remove(tmp)
 		return fmt.Errorf("compact table log: %w", werr)
 	}
+	var refuse error
 	if t.log != nil {
+		refuse = t.log.err
 		_ = t.log.close()
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -384,7 +386,8 @@ func (s *Service) compact(t *table) error {
 	if err != nil {
 		return err
 	}
-	w.records = records
+	// A table that refuses writes (see wal.err) goes on refusing them.
+	w.records, w.err = records, refuse
 	t.log = w
 	return nil
 }

@@ -70,7 +70,11 @@ func (s *Service) commit(ch *change, op, trace string, ttl bool) error {
 			b, n = ch.appendLog(b)
 			t.log.buf = endFrame(b, start)
 		}
-		if err := t.log.write(t.log.buf, n); err != nil {
+		err := t.log.write(t.log.buf, n)
+		if cap(t.log.buf) > 1<<20 {
+			t.log.buf = nil // keep no buffer sized for the rare huge item
+		}
+		if err != nil {
 			s.log.Error("dynamodb log append failed", "table", t.meta.Name, "err", err)
 			return errInternal()
 		}
