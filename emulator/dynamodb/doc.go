@@ -45,15 +45,16 @@
 // intent, or a torn one) or wholly present, and acknowledged ones are
 // always present. If a write after the intent fails (disk full), the
 // transaction stands (it answers InternalServerError) and its tables
-// refuse writes until the next start completes it. The transaction log is cut back to empty whenever it passes
-// 4 MB with no transaction in flight.
+// refuse writes until the next start completes it. The transaction log is
+// cut back to empty whenever it passes 4 MB with no transaction in flight.
 //
 // Streams. A stream record is logged in the same batch record as its item,
 // so a change and its record are durable together, and replay brings back
 // the same sequence numbers (the source continues past the highest seen),
-// event ids and timestamps. A stream's ARN, label, shard id and first
-// sequence number live in the table definition, with the streams replaced
-// by UpdateTable in the last 24 h, whose records stay readable. Records go
+// event ids and timestamps. A stream's label and creation time (from which
+// its ARN and shard id derive) and its first sequence number live in the
+// table definition, with those of the streams UpdateTable replaced in the
+// last 24 h, whose records stay readable. Records go
 // after 24 h, on replay and as new ones arrive; each stream also holds at
 // most 64 MB of records (they are served from memory), beyond which the
 // oldest are trimmed early, as if retention had passed. The streams of a
