@@ -285,7 +285,7 @@ func opBatchWriteItem(s *Service, c *call) ([]byte, error) {
 			sz = int(ch.old.size)
 		}
 		units[t] += writeUnits(sz)
-		err := s.commit(ch, "BatchWriteItem", c.traceID, false, nil)
+		err := s.commit(ch, "BatchWriteItem", c.traceID, false)
 		if err == nil {
 			colls.add(t, in.ReturnItemCollectionMetrics, o.keyItem)
 		}

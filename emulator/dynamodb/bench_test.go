@@ -275,3 +275,60 @@ func replay(b *testing.B, addr string, req []byte) {
 		}
 	})
 }
+
+// benchTx is the server side of a TransactWriteItems of four 1 KB puts,
+// over one table or spread over two.
+func benchTx(b *testing.B, tables int) {
+	s, _ := New(Options{DataDir: b.TempDir()})
+	defer s.Close()
+	benchTable(b, s, "txa")
+	benchTable(b, s, "txb")
+	h := s.Handler()
+	i := 0
+	for b.Loop() {
+		var sb strings.Builder
+		sb.WriteString(`{"TransactItems":[`)
+		for j := 0; j < 4; j++ {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			tbl := "txa"
+			if tables > 1 && j%2 == 1 {
+				tbl = "txb"
+			}
+			sb.WriteString(`{"Put":{"TableName":"` + tbl + `","Item":` + benchItemJSON(fmt.Sprint(i, "-", j)) + `}}`)
+		}
+		sb.WriteString(`]}`)
+		req := httptest.NewRequest("POST", "/", strings.NewReader(sb.String()))
+		req.Header.Set("X-Amz-Target", targetDynamo+"TransactWriteItems")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatalf("tx: %d %s", rec.Code, rec.Body)
+		}
+		i++
+	}
+}
+
+func BenchmarkTransactWrite1TableHandler(b *testing.B)  { benchTx(b, 1) }
+func BenchmarkTransactWrite2TablesHandler(b *testing.B) { benchTx(b, 2) }
+
+// BenchmarkPutItemStreamHandler is PutItem on a table with a
+// NEW_AND_OLD_IMAGES stream, whose records are logged with the item.
+func BenchmarkPutItemStreamHandler(b *testing.B) {
+	s, _ := New(Options{DataDir: b.TempDir()})
+	defer s.Close()
+	req := httptest.NewRequest("POST", "/", strings.NewReader(`{"TableName":"spt","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"BillingMode":"PAY_PER_REQUEST","StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_AND_OLD_IMAGES"}}`))
+	req.Header.Set("X-Amz-Target", targetDynamo+"CreateTable")
+	h := s.Handler()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 200 {
+		b.Fatalf("create: %s", rec.Body)
+	}
+	i := 0
+	for b.Loop() {
+		benchPut(b, h, "spt", i%1000)
+		i++
+	}
+}

@@ -105,10 +105,10 @@ func TestItemCollectionMetrics(t *testing.T) {
 	check(t, &bw.ItemCollectionMetrics["coll"][1], "c")
 
 	tw, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{ReturnItemCollectionMetrics: size, TransactItems: []types.TransactWriteItem{
-		txPut("coll", map[string]av{"pk": sv("d"), "sk": nv("1")}),
+		txPutItem("coll", map[string]av{"pk": sv("d"), "sk": nv("1")}),
 		{Update: &types.Update{TableName: aws.String("coll"), Key: key("b", "1"), UpdateExpression: aws.String("SET v = :v"), ExpressionAttributeValues: map[string]av{":v": sv("1")}}},
 		{ConditionCheck: &types.ConditionCheck{TableName: aws.String("coll"), Key: key("e", "1"), ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-		txPut("nolsi", map[string]av{"pk": sv("d"), "sk": nv("1")}),
+		txPutItem("nolsi", map[string]av{"pk": sv("d"), "sk": nv("1")}),
 	}})
 	if err != nil {
 		t.Fatal(err)

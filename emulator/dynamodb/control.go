@@ -282,8 +282,13 @@ func opUpdateTable(s *Service, c *call) ([]byte, error) {
 			if ss.StreamViewType == nil {
 				return nil, awsapi.ValidationError("1 validation error detected: Value null at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must not be null when StreamEnabled is true")
 			}
+			if m.StreamLabel != "" {
+				m.PastStreams = append(livePastStreams(m.PastStreams, now), pastStream{Label: m.StreamLabel, View: m.StreamView,
+					Created: m.StreamCreated, StartSeq: m.StreamStartSeq, Ended: now})
+			}
 			m.StreamEnabled, m.StreamView, m.StreamCreated = true, *ss.StreamViewType, now
 			m.StreamLabel = streamLabel(now)
+			m.StreamStartSeq = s.seq.peek() + 1
 			newStreamNeeded = true
 		} else {
 			if !m.StreamEnabled {
@@ -312,12 +317,39 @@ func opUpdateTable(s *Service, c *call) ([]byte, error) {
 	if newStreamNeeded {
 		if t.stream != nil {
 			t.stream.disable()
+			t.past = append(livePast(t.past, now), t.stream)
 		}
-		t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated)
+		t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated, m.StreamStartSeq)
 	} else if !m.StreamEnabled && t.stream != nil && old.StreamEnabled {
 		t.stream.disable()
 	}
 	return marshal(map[string]any{"TableDescription": s.describe(t, "ACTIVE")})
+}
+
+// livePastStreams drops the replaced streams whose retention has passed.
+func livePastStreams(list []pastStream, now time.Time) []pastStream {
+	var out []pastStream
+	for _, ps := range list {
+		if now.Sub(ps.Ended) <= streamRetention {
+			out = append(out, ps)
+		}
+	}
+	return out
+}
+
+// livePast keeps the replaced streams that still hold records.
+func livePast(list []*stream, now time.Time) []*stream {
+	var out []*stream
+	for _, st := range list {
+		st.mu.Lock()
+		st.trimLocked(now)
+		n := len(st.recs)
+		st.mu.Unlock()
+		if n > 0 {
+			out = append(out, st)
+		}
+	}
+	return out
 }
 
 func indexPos(list []*indexMeta, name string, global bool) int {

@@ -338,6 +338,7 @@ func (s *Service) createTable(in *createTableInput) (*table, error) {
 		m.StreamEnabled, m.StreamView = true, *ss.StreamViewType
 		m.StreamCreated = m.Created
 		m.StreamLabel = streamLabel(m.Created)
+		m.StreamStartSeq = s.seq.peek() + 1
 	}
 	if err := validateTags(in.Tags); err != nil {
 		return nil, err
@@ -365,7 +366,7 @@ func (s *Service) createTable(in *createTableInput) (*table, error) {
 		t.log = w
 	}
 	if m.StreamEnabled {
-		t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated)
+		t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated, m.StreamStartSeq)
 	}
 	s.tables[m.Name] = t
 	return t, nil

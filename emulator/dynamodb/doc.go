@@ -22,11 +22,57 @@
 // (kill -9, panic); only a crash of the machine itself could lose them, which
 // is an acceptable trade for a local emulator, so there is no fsync. Each
 // record carries its length and a CRC-32, so a record torn by a kill in the
-// middle of a write is detected and dropped on replay. The log is rewritten
-// as a compact snapshot (live items only) at startup and shutdown when more
-// than half of it is garbage, and while running when it grows past that.
-// Table definitions are JSON files replaced atomically (write, rename).
-// Stream records live in memory only: a restart starts every stream empty
-// (its shard and ARN survive), which local consumers tolerate because the
-// event-source mappings run in the same process.
+// middle of a write is detected and dropped on replay, and the file is cut
+// back to its intact prefix. Records that must land together (an item and
+// its stream record, the items of one transaction in one table) are one
+// batch record under one CRC: a torn batch is dropped whole. The log is
+// rewritten as a compact snapshot (live items and retained stream records)
+// at startup and shutdown when more than half of it is garbage, and while
+// running when it grows past that. Table definitions are JSON files
+// replaced atomically (write, rename).
+//
+// Transactions. A transaction over one table is one batch record in its
+// log. One over several tables takes every table's lock (in name order),
+// then writes an intent to the service's transaction log (+transactions.log)
+// with a single write(2): the id and, per table, the exact batch record
+// that table's log will get. That write is the commit point. Then each
+// table's batch is appended, then a done mark for the id, and only then
+// are the locks released and the answer sent. At startup, after every table
+// log is replayed, each intent without a done mark (the process died in
+// between) is completed: its batches are applied again and appended to the
+// table logs, and the transaction log is emptied. Applying a batch twice
+// is harmless (item records hold whole items; stream records are skipped
+// by sequence number), and the completed batch is the last write of each
+// of its tables, because the dead transaction still held their locks. So
+// whatever instant a kill hits, the transaction is either absent (no
+// intent, or a torn one) or wholly present, and acknowledged ones are
+// always present. If a write after the intent fails (disk full), the
+// transaction stands (it answers InternalServerError) and its tables
+// refuse writes until the next start completes it. The transaction log is
+// cut back to empty whenever it passes 4 MB with no transaction in flight.
+//
+// Streams. A stream record is logged in the same batch record as its item,
+// so a change and its record are durable together, and replay brings back
+// the same sequence numbers (the source continues past the highest seen),
+// event ids and timestamps. A stream's label and creation time (from which
+// its ARN and shard id derive) and its first sequence number live in the
+// table definition, with those of the streams UpdateTable replaced in the
+// last 24 h, whose records stay readable. Records go
+// after 24 h, on replay and as new ones arrive; each stream also holds at
+// most 64 MB of records (they are served from memory), beyond which the
+// oldest are trimmed early, as if retention had passed. The streams of a
+// deleted table are gone after a restart (DeleteTable removes the log),
+// where AWS keeps them readable for 24 h. Compaction keeps each stream's
+// trim horizon, so a position before the oldest record left still reads
+// as trimmed (TrimmedDataAccessException) after a restart.
+//
+// Event-source mappings checkpoint the sequence number of the last record
+// of each batch they finish (delivered, or discarded after retries) and
+// write it through to +stream-checkpoints (write, rename). A restarted
+// slsx resumes each configured trigger after its checkpoint, whatever its
+// StartingPosition, which only applies to a mapping's first start: records
+// already delivered are not delivered again, and records written before the
+// trigger is configured again are not skipped. A kill between a successful
+// invocation and its checkpoint write delivers that one batch again
+// (at-least-once, as on AWS).
 package dynamodb

@@ -59,11 +59,16 @@ func (s *Service) ensureStream(t *table, ct *config.Table) error {
 		return nil
 	}
 	now := time.Now().UTC()
+	if m.StreamLabel != "" && m.StreamLabel != ct.StreamLabel {
+		m.PastStreams = append(livePastStreams(m.PastStreams, now), pastStream{Label: m.StreamLabel, View: m.StreamView,
+			Created: m.StreamCreated, StartSeq: m.StreamStartSeq, Ended: now})
+	}
 	m.StreamEnabled, m.StreamView, m.StreamCreated = true, ct.StreamView, now
 	m.StreamLabel = ct.StreamLabel
 	if m.StreamLabel == "" {
 		m.StreamLabel = streamLabel(now)
 	}
+	m.StreamStartSeq = s.seq.peek() + 1
 	old := t.meta
 	t.meta = m
 	if err := s.saveMeta(t); err != nil {
@@ -72,8 +77,11 @@ func (s *Service) ensureStream(t *table, ct *config.Table) error {
 	}
 	if t.stream != nil {
 		t.stream.disable()
+		if old.StreamLabel != m.StreamLabel {
+			t.past = append(livePast(t.past, now), t.stream)
+		}
 	}
-	t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated)
+	t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated, m.StreamStartSeq)
 	return nil
 }
 
@@ -192,7 +200,7 @@ func (s *Service) Seed(tableName, file string) error {
 		}
 		key := t.meta.Key.keyOf(it)
 		ch := &change{t: t, key: key, old: t.get(key), newItem: it, newData: data, newSize: size}
-		if err := s.commit(ch, "Seed", "", false, nil); err != nil {
+		if err := s.commit(ch, "Seed", "", false); err != nil {
 			return err
 		}
 	}

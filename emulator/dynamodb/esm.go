@@ -4,7 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -30,9 +36,9 @@ type mappings struct {
 	s       *Service
 	mu      sync.Mutex
 	running map[string]*mapping
-	// checkpoints survive a mapping's replacement on hot reload so a
-	// changed trigger resumes where the old one stopped.
-	checkpoints map[string]checkpoint
+	// checkpoints survive a mapping's replacement on hot reload, and a
+	// restart with a data directory, so a mapping resumes where it stopped.
+	checkpoints *cpStore
 }
 
 type checkpoint struct {
@@ -42,6 +48,8 @@ type checkpoint struct {
 
 type mapping struct {
 	cfg    config.StreamTrigger
+	key    string
+	store  *cpStore
 	cancel context.CancelFunc
 	done   chan struct{}
 	cp     checkpoint
@@ -49,7 +57,87 @@ type mapping struct {
 }
 
 func newMappings(s *Service) *mappings {
-	return &mappings{s: s, running: map[string]*mapping{}, checkpoints: map[string]checkpoint{}}
+	return &mappings{s: s, running: map[string]*mapping{}, checkpoints: &cpStore{m: map[string]checkpoint{}, log: s.log}}
+}
+
+// cpStoreName is the checkpoint file in the data directory ('+' keeps it
+// apart from table files, and it must not end in .json, which marks them).
+const cpStoreName = "+stream-checkpoints"
+
+// cpStore holds each mapping's checkpoint: the stream and the sequence
+// number of the last record it delivered (or gave up on). With a path,
+// every change is written through (write, rename), so a restarted slsx,
+// even after kill -9, resumes a mapping after the last batch it finished.
+type cpStore struct {
+	mu   sync.Mutex
+	path string // "" keeps checkpoints in memory
+	m    map[string]checkpoint
+	log  *slog.Logger
+}
+
+type cpFileEntry struct {
+	Table, Function, StreamArn, SequenceNumber string
+}
+
+func (c *cpStore) load(path string) error {
+	c.path = path
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	var list []cpFileEntry
+	if err == nil {
+		err = json.Unmarshal(b, &list)
+	}
+	if err != nil {
+		return fmt.Errorf("read stream checkpoints %s (delete it to start the stream triggers afresh): %w", path, err)
+	}
+	for _, e := range list {
+		pos, err := strconv.ParseUint(e.SequenceNumber, 10, 64)
+		if err != nil {
+			return fmt.Errorf("read stream checkpoints %s (delete it to start the stream triggers afresh): %w", path, err)
+		}
+		c.m[e.Table+"\x00"+e.Function] = checkpoint{arn: e.StreamArn, pos: pos}
+	}
+	return nil
+}
+
+func (c *cpStore) get(key string) (checkpoint, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cp, ok := c.m[key]
+	return cp, ok
+}
+
+func (c *cpStore) set(key string, cp checkpoint) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m[key] == cp {
+		return
+	}
+	c.m[key] = cp
+	if c.path == "" {
+		return
+	}
+	list := make([]cpFileEntry, 0, len(c.m))
+	for k, cp := range c.m {
+		tbl, fn, _ := strings.Cut(k, "\x00")
+		list = append(list, cpFileEntry{Table: tbl, Function: fn, StreamArn: cp.arn, SequenceNumber: seqString(cp.pos)})
+	}
+	sort.Slice(list, func(i, j int) bool {
+		return list[i].Table+"\x00"+list[i].Function < list[j].Table+"\x00"+list[j].Function
+	})
+	b, _ := json.MarshalIndent(list, "", "  ")
+	tmp := c.path + ".tmp"
+	err := os.WriteFile(tmp, b, 0o644)
+	if err == nil {
+		err = os.Rename(tmp, c.path)
+	}
+	if err != nil {
+		// The mapping goes on; a restart may deliver again what it
+		// delivered since the last checkpoint that was saved.
+		c.log.Error("dynamodb stream checkpoint not saved", "err", err)
+	}
 }
 
 func mappingKey(t *config.StreamTrigger) string { return t.Table + "\x00" + t.Function }
@@ -82,7 +170,6 @@ func (s *Service) SetStreamTriggers(triggers []*config.StreamTrigger) {
 		}
 		mp.cancel()
 		<-mp.done
-		m.checkpoints[k] = mp.checkpoint()
 		delete(m.running, k)
 	}
 	if s.ctx.Err() != nil {
@@ -94,8 +181,8 @@ func (s *Service) SetStreamTriggers(triggers []*config.StreamTrigger) {
 	}
 	for k, c := range want {
 		ctx, cancel := context.WithCancel(s.ctx)
-		mp := &mapping{cfg: c, cancel: cancel, done: make(chan struct{})}
-		if cp, ok := m.checkpoints[k]; ok {
+		mp := &mapping{cfg: c, key: k, store: m.checkpoints, cancel: cancel, done: make(chan struct{})}
+		if cp, ok := m.checkpoints.get(k); ok {
 			mp.cp = cp
 		}
 		m.running[k] = mp
@@ -126,6 +213,7 @@ func (mp *mapping) setCheckpoint(cp checkpoint) {
 	mp.cpMu.Lock()
 	mp.cp = cp
 	mp.cpMu.Unlock()
+	mp.store.set(mp.key, cp)
 }
 
 // currentStream returns the table's enabled stream, or nil.

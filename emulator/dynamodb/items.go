@@ -100,7 +100,7 @@ func opPutItem(s *Service, c *call) ([]byte, error) {
 	if old != nil && int(old.size) > size {
 		units = writeUnits(int(old.size))
 	}
-	if err := s.commit(ch, "PutItem", c.traceID, false, nil); err != nil {
+	if err := s.commit(ch, "PutItem", c.traceID, false); err != nil {
 		return nil, err
 	}
 	out.ConsumedCapacity = t.capacity(str(in.ReturnConsumedCapacity), units, true, ch.indexUnits())
@@ -274,7 +274,7 @@ func opDeleteItem(s *Service, c *call) ([]byte, error) {
 			}
 		}
 	}
-	if err := s.commit(ch, "DeleteItem", c.traceID, false, nil); err != nil {
+	if err := s.commit(ch, "DeleteItem", c.traceID, false); err != nil {
 		return nil, err
 	}
 	out.ConsumedCapacity = t.capacity(str(in.ReturnConsumedCapacity), units, true, ch.indexUnits())
@@ -346,7 +346,7 @@ func opUpdateItem(s *Service, c *call) ([]byte, error) {
 		units = writeUnits(int(ch.old.size))
 	}
 	if ch.newItem != nil {
-		if err := s.commit(ch, "UpdateItem", c.traceID, false, nil); err != nil {
+		if err := s.commit(ch, "UpdateItem", c.traceID, false); err != nil {
 			return nil, err
 		}
 	}

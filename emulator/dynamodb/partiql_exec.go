@@ -206,7 +206,7 @@ func (s *Service) pqInsert(t *table, st *partiql.Statement, trace, op string) (*
 		return nil, errDuplicateItem()
 	}
 	ch := &change{t: t, key: key, newItem: st.Item, newData: data, newSize: size}
-	if err := s.commit(ch, op, trace, false, nil); err != nil {
+	if err := s.commit(ch, op, trace, false); err != nil {
 		return nil, err
 	}
 	return &pqResult{units: writeUnits(size), indexUnits: ch.indexUnits()}, nil
@@ -255,7 +255,7 @@ func (s *Service) pqUpdate(t *table, st *partiql.Statement, rvcf *string, trace,
 	}
 	res := &pqResult{units: units, item: returnValues(st.Returning, ch, comp)}
 	if ch.newItem != nil {
-		if err := s.commit(ch, op, trace, false, nil); err != nil {
+		if err := s.commit(ch, op, trace, false); err != nil {
 			return nil, err
 		}
 	}
@@ -296,7 +296,7 @@ func (s *Service) pqDelete(t *table, st *partiql.Statement, rvcf *string, trace,
 	if st.Returning == "ALL_OLD" {
 		res.item = old.data
 	}
-	if err := s.commit(ch, op, trace, false, nil); err != nil {
+	if err := s.commit(ch, op, trace, false); err != nil {
 		return nil, err
 	}
 	res.indexUnits = ch.indexUnits()

@@ -53,6 +53,13 @@ type Service struct {
 	// table locks are held, which must not wait for s.mu.
 	streamsMu sync.Mutex
 	streams   map[string]*stream // by ARN, including disabled streams
+	// streamMaxBytes bounds each stream's records (streamMaxBytes).
+	streamMaxBytes int
+
+	txlog *txLog // nil without a data directory
+	// txHook, set only by tests, runs between the writes of a
+	// transaction (points "intent", "part", "done"; one table: "part").
+	txHook func(point string)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -86,12 +93,18 @@ func New(opts Options) (*Service, error) {
 		streams: make(map[string]*stream),
 		ctx:     ctx,
 		cancel:  cancel,
+
+		streamMaxBytes: streamMaxBytes,
 	}
 	s.esm = newMappings(s)
 	if s.dataDir != "" {
 		if err := os.MkdirAll(s.dataDir, 0o755); err != nil {
 			cancel()
 			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		if err := s.esm.checkpoints.load(filepath.Join(s.dataDir, cpStoreName)); err != nil {
+			cancel()
+			return nil, err
 		}
 		if err := s.load(); err != nil {
 			cancel()
@@ -125,7 +138,7 @@ func (s *Service) Close() error {
 		for _, t := range s.tables {
 			t.mu.Lock()
 			if t.log != nil {
-				if t.log.records > 2*t.items.Len() {
+				if t.log.records > 2*t.liveRecords() {
 					if err := s.compact(t); err != nil {
 						errs = append(errs, err)
 					}
@@ -135,6 +148,7 @@ func (s *Service) Close() error {
 			}
 			t.mu.Unlock()
 		}
+		errs = append(errs, s.txlog.close())
 		s.closeErr = errors.Join(errs...)
 	})
 	return s.closeErr
@@ -194,12 +208,14 @@ func (s *Service) saveMeta(t *table) error {
 	return nil
 }
 
-// load reads every table definition and replays its log.
+// load reads every table definition, replays its log, and completes the
+// transactions a kill interrupted.
 func (s *Service) load() error {
 	metas, err := filepath.Glob(filepath.Join(s.dataDir, "*.json"))
 	if err != nil {
 		return err
 	}
+	now := time.Now()
 	for _, mp := range metas {
 		b, err := os.ReadFile(mp)
 		if err != nil {
@@ -210,15 +226,29 @@ func (s *Service) load() error {
 			return fmt.Errorf("read table definition %s: %w", mp, err)
 		}
 		s.buildIndexes(t)
-		if t.meta.StreamEnabled {
-			t.stream = newStream(s, t, t.meta.StreamLabel, t.meta.StreamView, t.meta.StreamCreated)
+		m := &t.meta
+		for _, ps := range m.PastStreams {
+			if now.Sub(ps.Ended) <= streamRetention {
+				t.past = append(t.past, newStream(s, t, ps.Label, ps.View, ps.Created, ps.StartSeq))
+			}
+		}
+		if m.StreamLabel != "" {
+			// A disabled stream stays readable too; it is closed below,
+			// once its records are back.
+			t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated, m.StreamStartSeq)
 		}
 		if err := s.replay(t); err != nil {
 			return err
 		}
+		for _, st := range t.past {
+			st.disable()
+		}
+		if t.stream != nil && !m.StreamEnabled {
+			t.stream.disable()
+		}
 		s.tables[t.meta.Name] = t
 	}
-	return nil
+	return s.openTxLog()
 }
 
 func (s *Service) buildIndexes(t *table) {
@@ -228,31 +258,11 @@ func (s *Service) buildIndexes(t *table) {
 	}
 }
 
-// replay loads a table's items from its log and opens the log for appends.
+// replay loads a table's items and stream records from its log and opens
+// the log for appends.
 func (s *Service) replay(t *table) error {
-	decode := len(t.indexes) > 0 || t.meta.TTLAttr != ""
 	path := s.logPath(t.meta.Name)
-	n, err := replayLog(path, func(op byte, key string, size int, data []byte) error {
-		old := t.get(key)
-		var oldItem attr.Item
-		if old != nil && decode {
-			oldItem = mustItem(old.data)
-		}
-		if op == recDelete {
-			if old != nil {
-				t.remove(old, oldItem)
-			}
-			return nil
-		}
-		d := make([]byte, len(data))
-		copy(d, data)
-		var it attr.Item
-		if decode {
-			it = mustItem(d)
-		}
-		t.put(key, d, size, it, old, oldItem)
-		return nil
-	})
+	n, err := replayLog(path, func(r *logRec) error { return s.replayRec(t, r) })
 	if err != nil {
 		return fmt.Errorf("replay table %s: %w", t.meta.Name, err)
 	}
@@ -262,9 +272,48 @@ func (s *Service) replay(t *table) error {
 	}
 	w.records = n
 	t.log = w
-	if n > 2*t.items.Len()+1024 {
+	if n > 2*t.liveRecords()+1024 {
 		return s.compact(t)
 	}
+	return nil
+}
+
+// replayRec applies one log record to a table being loaded.
+func (s *Service) replayRec(t *table, r *logRec) error {
+	if r.op == recStream || r.op == recTrim {
+		s.seq.atLeast(r.seq)
+		// Records of a stream that is no longer kept are dropped.
+		st := s.streamByARN(s.tableARN(t.meta.Name) + "/stream/" + r.label)
+		if st == nil || st.table != t.meta.Name {
+			return nil
+		}
+		if r.op == recTrim {
+			st.trimTo(r.seq)
+			return nil
+		}
+		body := append([]byte(nil), r.data...)
+		st.add(&streamRec{seq: r.seq, at: r.at, body: body, trace: r.trace, ttl: r.ttl}, time.Now())
+		return nil
+	}
+	decode := len(t.indexes) > 0 || t.meta.TTLAttr != ""
+	old := t.get(r.key)
+	var oldItem attr.Item
+	if old != nil && decode {
+		oldItem = mustItem(old.data)
+	}
+	if r.op == recDelete {
+		if old != nil {
+			t.remove(old, oldItem)
+		}
+		return nil
+	}
+	d := make([]byte, len(r.data))
+	copy(d, r.data)
+	var it attr.Item
+	if decode {
+		it = mustItem(d)
+	}
+	t.put(r.key, d, r.size, it, old, oldItem)
 	return nil
 }
 
@@ -282,14 +331,34 @@ func (s *Service) compact(t *table) error {
 	}
 	buf := make([]byte, 0, 1<<20)
 	var werr error
-	t.items.Scan(func(e *entry) bool {
-		buf = appendRecord(buf, recPut, e.key, int(e.size), e.data)
+	flush := func() bool {
 		if len(buf) > 1<<20 {
 			_, werr = f.Write(buf)
 			buf = buf[:0]
 		}
 		return werr == nil
+	}
+	t.items.Scan(func(e *entry) bool {
+		buf = appendRecord(buf, recPut, e.key, int(e.size), e.data)
+		return flush()
 	})
+	records := t.items.Len()
+	// Stream records the streams still hold go along, after the trim
+	// horizon, which positions before them keep answering with.
+	for _, st := range t.streams() {
+		trimmed, recs := st.retained()
+		if trimmed > 0 {
+			buf = appendTrimRecord(buf, st.label, trimmed)
+		}
+		for _, r := range recs {
+			if werr != nil {
+				break
+			}
+			buf = appendStreamRecord(buf, st.label, r)
+			records++
+			flush()
+		}
+	}
 	if werr == nil {
 		_, werr = f.Write(buf)
 	}
@@ -305,7 +374,9 @@ func (s *Service) compact(t *table) error {
 		os.Remove(tmp)
 		return fmt.Errorf("compact table log: %w", werr)
 	}
+	var refuse error
 	if t.log != nil {
+		refuse = t.log.err
 		_ = t.log.close()
 	}
 	if err := os.Rename(tmp, path); err != nil {
@@ -315,7 +386,8 @@ func (s *Service) compact(t *table) error {
 	if err != nil {
 		return err
 	}
-	w.records = t.items.Len()
+	// A table that refuses writes (see wal.err) goes on refusing them.
+	w.records, w.err = records, refuse
 	t.log = w
 	return nil
 }

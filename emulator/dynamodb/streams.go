@@ -16,6 +16,13 @@ import (
 // streamRetention is how long stream records stay readable (24 h on AWS).
 const streamRetention = 24 * time.Hour
 
+// streamMaxBytes bounds the records one stream holds (they live in memory,
+// and in the table log for restarts): past it the oldest records are
+// trimmed before their 24 h are up, as if retention had passed. 64 MB is
+// tens of thousands of records, far more than a local consumer falls
+// behind by.
+const streamMaxBytes = 64 << 20
+
 // seqDigits is the minimum width of a sequence number (AWS: 21-40 digits).
 const seqDigits = 21
 
@@ -31,6 +38,9 @@ type stream struct {
 
 	mu       sync.Mutex
 	recs     []*streamRec
+	bytes    int    // record JSON held, against maxBytes
+	maxBytes int    // streamMaxBytes; tests lower it
+	high     uint64 // highest sequence number ever added
 	trimmed  uint64 // highest sequence number dropped by retention
 	disabled bool
 	endSeq   uint64
@@ -79,6 +89,15 @@ func (q *seqSource) take() uint64 {
 	return q.next
 }
 
+// atLeast moves the source past n, a sequence number read from disk.
+func (q *seqSource) atLeast(n uint64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.next < n {
+		q.next = n
+	}
+}
+
 func (q *seqSource) peek() uint64 {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -99,8 +118,13 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func newStream(s *Service, t *table, label, view string, created time.Time) *stream {
+// newStream registers a stream. startSeq is the persisted first sequence
+// number, or 0 for a new stream.
+func newStream(s *Service, t *table, label, view string, created time.Time, startSeq uint64) *stream {
 	arn := s.tableARN(t.meta.Name) + "/stream/" + label
+	if startSeq == 0 {
+		startSeq = s.seq.peek() + 1
+	}
 	st := &stream{
 		arn:     arn,
 		label:   label,
@@ -111,7 +135,8 @@ func newStream(s *Service, t *table, label, view string, created time.Time) *str
 		shardID:  fmt.Sprintf("shardId-%020d-%08x", created.UnixMilli(), crc32.ChecksumIEEE([]byte(arn))),
 		key:      t.meta.Key,
 		seq:      s.seq,
-		startSeq: s.seq.peek() + 1,
+		startSeq: startSeq,
+		maxBytes: s.streamMaxBytes,
 		notify:   make(chan struct{}),
 	}
 	s.streamsMu.Lock()
@@ -120,9 +145,10 @@ func newStream(s *Service, t *table, label, view string, created time.Time) *str
 	return st
 }
 
-// record appends the stream record of one committed change. oldItem/newItem
-// nil mean absent. Caller holds the table lock.
-func (st *stream) record(oldItem attr.Item, existed bool, newItem attr.Item, k keySchema, trace string, ttl bool) {
+// build returns the stream record of one change about to be committed, or
+// nil when the change leaves none. oldItem/newItem nil mean absent. Caller
+// holds the table lock, so sequence numbers follow commit order.
+func (st *stream) build(oldItem attr.Item, existed bool, newItem attr.Item, k keySchema, trace string, ttl bool) *streamRec {
 	var name string
 	switch {
 	case newItem == nil:
@@ -131,7 +157,7 @@ func (st *stream) record(oldItem attr.Item, existed bool, newItem attr.Item, k k
 		name = "INSERT"
 	default:
 		if oldItem != nil && attr.Equal(attr.Value{Kind: attr.M, Map: oldItem}, attr.Value{Kind: attr.M, Map: newItem}) {
-			return // a write that changes nothing leaves no record
+			return nil // a write that changes nothing leaves no record
 		}
 		name = "MODIFY"
 	}
@@ -173,24 +199,57 @@ func (st *stream) record(oldItem attr.Item, existed bool, newItem attr.Item, k k
 	b = append(b, `","eventSource":"aws:dynamodb","eventVersion":"1.1"`...)
 	// The closing brace and userIdentity are added by the reader: the
 	// Streams API and the Lambda event spell the identity differently.
+	return &streamRec{seq: seq, at: now, body: b, trace: trace, ttl: ttl}
+}
 
+// add appends a record and trims what retention and the size bound no
+// longer keep. A record at or below the highest sequence number already
+// added is ignored, which makes replaying a log twice harmless.
+func (st *stream) add(r *streamRec, now time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.disabled {
+	if r.seq <= st.high {
 		return
 	}
-	st.recs = append(st.recs, &streamRec{seq: seq, at: now, body: b, trace: trace, ttl: ttl})
-	// Retention: drop records older than 24 h.
+	st.high = r.seq
+	st.recs = append(st.recs, r)
+	st.bytes += len(r.body)
+	st.trimLocked(now)
+	close(st.notify)
+	st.notify = make(chan struct{})
+}
+
+func (st *stream) trimLocked(now time.Time) {
 	cut := 0
-	for cut < len(st.recs) && now.Sub(st.recs[cut].at) > streamRetention {
+	for cut < len(st.recs) && (now.Sub(st.recs[cut].at) > streamRetention || (st.bytes > st.maxBytes && cut < len(st.recs)-1)) {
 		st.trimmed = st.recs[cut].seq
+		st.bytes -= len(st.recs[cut].body)
 		cut++
 	}
 	if cut > 0 {
-		st.recs = append(st.recs[:0:0], st.recs[cut:]...)
+		// Reslicing keeps this O(cut); the dead prefix of the array goes
+		// at the next growth of the slice.
+		clear(st.recs[:cut])
+		st.recs = st.recs[cut:]
 	}
-	close(st.notify)
-	st.notify = make(chan struct{})
+}
+
+// retained returns the trim horizon and the records the stream still
+// holds, oldest first.
+func (st *stream) retained() (uint64, []*streamRec) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.trimLocked(time.Now())
+	return st.trimmed, append([]*streamRec(nil), st.recs...)
+}
+
+// trimTo restores a trim horizon read from the log: seq was the last
+// record dropped.
+func (st *stream) trimTo(seq uint64) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.trimmed = max(st.trimmed, seq)
+	st.high = max(st.high, seq)
 }
 
 // regionOf reads the region out of an ARN.
@@ -233,8 +292,8 @@ func (st *stream) disable() {
 	}
 	st.disabled = true
 	st.endSeq = st.startSeq - 1
-	if n := len(st.recs); n > 0 {
-		st.endSeq = st.recs[n-1].seq
+	if st.high > st.endSeq {
+		st.endSeq = st.high
 	}
 	close(st.notify)
 	st.notify = make(chan struct{})

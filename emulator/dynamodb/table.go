@@ -70,12 +70,22 @@ type tableMeta struct {
 	StreamView         string
 	StreamLabel        string
 	StreamCreated      time.Time
+	StreamStartSeq     uint64       `json:",omitempty"` // first sequence number of the stream
+	PastStreams        []pastStream `json:",omitempty"` // replaced streams, readable for 24 h
 	TTLAttr            string
 	TTLEnabled         bool
 	Tags               [][2]string
 	SSE                json.RawMessage `json:",omitempty"`
 	TableClass         string
 	DeletionProtection bool
+}
+
+// pastStream is a replaced stream kept for its retention period.
+type pastStream struct {
+	Label, View string
+	Created     time.Time
+	StartSeq    uint64
+	Ended       time.Time
 }
 
 // entry is one stored item: its composite key and wire JSON.
@@ -108,7 +118,8 @@ type table struct {
 	items   *btree.BTreeG[*entry]
 	bytes   int64
 	indexes []*index
-	stream  *stream // current stream, nil when never enabled
+	stream  *stream   // current stream, nil when never enabled
+	past    []*stream // replaced streams within retention
 	log     *wal
 	deleted bool
 }
@@ -238,6 +249,26 @@ func (t *table) get(key string) *entry {
 		return nil
 	}
 	return e
+}
+
+// streams returns the table's streams, replaced ones first.
+func (t *table) streams() []*stream {
+	if t.stream == nil {
+		return t.past
+	}
+	return append(t.past[:len(t.past):len(t.past)], t.stream)
+}
+
+// liveRecords counts what a compacted log would hold: items and retained
+// stream records. Caller holds t.mu.
+func (t *table) liveRecords() int {
+	n := t.items.Len()
+	for _, st := range t.streams() {
+		st.mu.Lock()
+		n += len(st.recs)
+		st.mu.Unlock()
+	}
+	return n
 }
 
 func (t *table) arn(s *Service) string { return s.tableARN(t.meta.Name) }

@@ -482,29 +482,33 @@ func (s *Service) runTx(ops []*txOp, tables []*table, trace string) error {
 	if err := checkTxSize(ops, changes); err != nil {
 		return err
 	}
-	logs := map[*table]*[]byte{}
-	counts := map[*table]int{}
+	var staged []*change
 	for i, op := range ops {
 		ch := changes[i]
 		if op.kind == "ConditionCheck" || (op.kind == "Update" && ch.newItem == nil) {
 			continue
 		}
-		buf := logs[op.t]
-		if buf == nil {
-			buf = new([]byte)
-			logs[op.t] = buf
-		}
-		if err := s.commit(ch, "TransactWriteItems", trace, false, buf); err != nil {
+		ok, err := s.stage(ch, trace, false)
+		if err != nil {
 			return err
 		}
-		counts[op.t]++
-	}
-	for t, buf := range logs {
-		if err := s.flushLog(t, *buf, counts[t]); err != nil {
-			return err
+		if ok {
+			staged = append(staged, ch)
 		}
 	}
-	return nil
+	committed, err := s.logTx(staged)
+	if !committed {
+		return err
+	}
+	for _, ch := range staged {
+		s.apply(ch, "TransactWriteItems", trace)
+	}
+	for _, t := range tables {
+		if t.log != nil {
+			s.maybeCompact(t)
+		}
+	}
+	return err
 }
 
 func validationReason(err error) cancelReason {

@@ -30,7 +30,7 @@ func wantAPIError(t *testing.T, err error, code, msg string) {
 	}
 }
 
-func txPut(table string, item map[string]av) types.TransactWriteItem {
+func txPutItem(table string, item map[string]av) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(table), Item: item}}
 }
 
@@ -45,7 +45,7 @@ func TestTransactLimits(t *testing.T) {
 	t.Run("101 actions", func(t *testing.T) {
 		var items []types.TransactWriteItem
 		for i := 0; i < 101; i++ {
-			items = append(items, txPut("txl", map[string]av{"pk": sv("a"), "sk": nv(fmt.Sprint(i))}))
+			items = append(items, txPutItem("txl", map[string]av{"pk": sv("a"), "sk": nv(fmt.Sprint(i))}))
 		}
 		_, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		// DynamoDB prints the list as Java objects (Shape@hash).
@@ -78,7 +78,7 @@ func TestTransactLimits(t *testing.T) {
 	t.Run("100 actions", func(t *testing.T) {
 		var items []types.TransactWriteItem
 		for i := 0; i < 100; i++ {
-			items = append(items, txPut("txl", map[string]av{"pk": sv("hundred"), "sk": nv(fmt.Sprint(i))}))
+			items = append(items, txPutItem("txl", map[string]av{"pk": sv("hundred"), "sk": nv(fmt.Sprint(i))}))
 		}
 		if _, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 			t.Fatal(err)
@@ -89,7 +89,7 @@ func TestTransactLimits(t *testing.T) {
 		// The key attributes come in another order in the Delete; it is
 		// still the same item.
 		_, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			txPut("txl", map[string]av{"pk": sv("a"), "sk": nv("1"), "v": sv("x")}),
+			txPutItem("txl", map[string]av{"pk": sv("a"), "sk": nv("1"), "v": sv("x")}),
 			{ConditionCheck: &types.ConditionCheck{TableName: aws.String("txl"), Key: map[string]av{"sk": nv("1.0"), "pk": sv("a")}, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
 		}})
 		wantAPIError(t, err, "ValidationException", "Transaction request cannot include multiple operations on one item")
@@ -98,7 +98,7 @@ func TestTransactLimits(t *testing.T) {
 	t.Run("4 MB write", func(t *testing.T) {
 		var items []types.TransactWriteItem
 		for i := 0; i < 11; i++ {
-			items = append(items, txPut("txl", map[string]av{"pk": sv("big"), "sk": nv(fmt.Sprint(i)), "pad": sv(big)}))
+			items = append(items, txPutItem("txl", map[string]av{"pk": sv("big"), "sk": nv(fmt.Sprint(i)), "pad": sv(big)}))
 		}
 		_, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 		wantAPIError(t, err, "ValidationException", msgTxTooLarge)
@@ -118,7 +118,7 @@ func TestTransactLimits(t *testing.T) {
 			{Update: &types.Update{TableName: aws.String("txl"), Key: map[string]av{"pk": sv("big"), "sk": nv("0")},
 				UpdateExpression: aws.String("SET more = :m"), ExpressionAttributeValues: map[string]av{":m": sv(strings.Repeat("y", 10_000))}}},
 			items[1], items[2], items[3], items[4], items[5], items[6], items[7], items[8], items[9],
-			txPut("txl", map[string]av{"pk": sv("big"), "sk": nv("10"), "pad": sv(strings.Repeat("z", 289_990))}),
+			txPutItem("txl", map[string]av{"pk": sv("big"), "sk": nv("10"), "pad": sv(strings.Repeat("z", 289_990))}),
 		}})
 		wantAPIError(t, err, "ValidationException", msgTxTooLarge)
 	})
@@ -145,7 +145,7 @@ func TestTransactLimits(t *testing.T) {
 
 	t.Run("token length", func(t *testing.T) {
 		_, err := e.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{ClientRequestToken: aws.String(strings.Repeat("t", 37)),
-			TransactItems: []types.TransactWriteItem{txPut("txl", map[string]av{"pk": sv("a"), "sk": nv("1")})}})
+			TransactItems: []types.TransactWriteItem{txPutItem("txl", map[string]av{"pk": sv("a"), "sk": nv("1")})}})
 		wantAPIError(t, err, "ValidationException", "1 validation error detected: Value '"+strings.Repeat("t", 37)+"' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36")
 		// The SDK fills in an empty token itself, so this one goes raw.
 		runErrorCases(t, e, []errorCase{
@@ -173,7 +173,7 @@ func TestTransactIdempotency(t *testing.T) {
 					UpdateExpression:          aws.String("ADD #n :inc SET #a = :a, #b = :b, #c = :c"),
 					ExpressionAttributeNames:  map[string]string{"#n": "n", "#a": "a", "#b": "b", "#c": "c"},
 					ExpressionAttributeValues: map[string]av{":inc": nv(inc), ":a": sv("1"), ":b": sv("2"), ":c": sv("3")}}},
-				txPut("txi", map[string]av{"pk": sv("other"), "w": sv("1"), "x": sv("2"), "y": sv("3"), "z": sv("4")}),
+				txPutItem("txi", map[string]av{"pk": sv("other"), "w": sv("1"), "x": sv("2"), "y": sv("3"), "z": sv("4")}),
 			}}
 	}
 	first, err := e.db.TransactWriteItems(ctx, in("tok-1", "1"))

@@ -70,7 +70,7 @@ func (s *Service) expireTable(t *table, now time.Time) int {
 			continue
 		}
 		ch := &change{t: t, key: e.key, old: e, oldItem: oldItem}
-		if err := s.commit(ch, "TTL", "", true, nil); err != nil {
+		if err := s.commit(ch, "TTL", "", true); err != nil {
 			s.log.Error("ttl delete failed", "table", t.meta.Name, "err", err)
 			continue
 		}

@@ -17,6 +17,7 @@ type change struct {
 	newItem attr.Item
 	newData []byte
 	newSize int
+	srec    *streamRec // set by stage when the stream records the change
 }
 
 // needOld reports whether committing a write needs the decoded old item.
@@ -50,59 +51,36 @@ func (ch *change) indexUnits() map[string]float64 {
 	return out
 }
 
-// commit applies a change to memory, the log and the stream. logBuf, when
-// not nil, collects the log record instead of writing it, so a transaction
-// can append all its records with one write. Caller holds t.mu.
-func (s *Service) commit(ch *change, op, trace string, ttl bool, logBuf *[]byte) error {
+// commit logs a change with a single write(2), then applies it to memory
+// and the stream. Caller holds t.mu.
+func (s *Service) commit(ch *change, op, trace string, ttl bool) error {
 	t := ch.t
-	if ch.newItem == nil && ch.old == nil {
-		return nil // deleting a missing item changes nothing
-	}
-	if ch.old != nil && ch.newItem != nil && sameItem(ch) {
-		return nil // identical item: no log record, no stream record
-	}
-	if ch.old != nil && ch.oldItem == nil && t.needOld() {
-		var err error
-		if ch.oldItem, err = attr.DecodeItem(ch.old.data); err != nil {
-			return fmt.Errorf("decode stored item: %w", err)
-		}
+	ok, err := s.stage(ch, trace, ttl)
+	if !ok || err != nil {
+		return err
 	}
 	if t.log != nil {
-		var rec []byte
-		if ch.newItem == nil {
-			rec = appendRecord(nil, recDelete, ch.key, 0, nil)
+		var n int
+		if ch.srec == nil {
+			t.log.buf, n = ch.appendLog(t.log.buf[:0])
 		} else {
-			rec = appendRecord(nil, recPut, ch.key, ch.newSize, ch.newData)
+			// The item and its stream record are logged together or not
+			// at all.
+			b, start := beginBatch(t.log.buf[:0])
+			b, n = ch.appendLog(b)
+			t.log.buf = endFrame(b, start)
 		}
-		if logBuf != nil {
-			*logBuf = append(*logBuf, rec...)
-		} else if err := t.log.write(rec, 1); err != nil {
+		err := t.log.write(t.log.buf, n)
+		if cap(t.log.buf) > 1<<20 {
+			t.log.buf = nil // keep no buffer sized for the rare huge item
+		}
+		if err != nil {
 			s.log.Error("dynamodb log append failed", "table", t.meta.Name, "err", err)
-			return &awsapi.Error{Status: 500, Code: "InternalServerError", Message: "Internal server error"}
+			return errInternal()
 		}
 	}
-	var oldData []byte
-	if ch.old != nil {
-		oldData = ch.old.data
-	}
-	if ch.newItem == nil {
-		t.remove(ch.old, ch.oldItem)
-	} else {
-		ch.old = t.put(ch.key, ch.newData, ch.newSize, ch.newItem, ch.old, ch.oldItem)
-	}
-	if st := t.stream; st != nil && t.meta.StreamEnabled {
-		st.record(ch.oldItem, oldData != nil, ch.newItem, t.meta.Key, trace, ttl)
-	}
-	item := ch.newItem
-	if item == nil {
-		item = ch.oldItem
-	}
-	if item != nil && s.bus != nil {
-		s.publishWrite(t.meta.Name, op, t.meta.Key.keyItem(item), trace)
-	} else if s.bus != nil {
-		s.publishWrite(t.meta.Name, op, nil, trace)
-	}
-	if t.log != nil && logBuf == nil {
+	s.apply(ch, op, trace)
+	if t.log != nil {
 		s.maybeCompact(t)
 	}
 	return nil
@@ -129,26 +107,81 @@ func sameItem(ch *change) bool {
 	return attr.Equal(attr.Value{Kind: attr.M, Map: old}, attr.Value{Kind: attr.M, Map: ch.newItem})
 }
 
+func errInternal() error {
+	return &awsapi.Error{Status: 500, Code: "InternalServerError", Message: "Internal server error"}
+}
+
+// stage prepares a change: it decodes the old item when the indexes or the
+// stream need it and builds the stream record. It reports false for a
+// change that writes nothing. Caller holds t.mu.
+func (s *Service) stage(ch *change, trace string, ttl bool) (bool, error) {
+	t := ch.t
+	if ch.newItem == nil && ch.old == nil {
+		return false, nil // deleting a missing item changes nothing
+	}
+	if ch.old != nil && ch.newItem != nil && bytes.Equal(ch.old.data, ch.newData) {
+		return false, nil // identical item: no log record, no stream record
+	}
+	if ch.old != nil && ch.oldItem == nil && t.needOld() {
+		var err error
+		if ch.oldItem, err = attr.DecodeItem(ch.old.data); err != nil {
+			return false, fmt.Errorf("decode stored item: %w", err)
+		}
+	}
+	if st := t.stream; st != nil && t.meta.StreamEnabled {
+		ch.srec = st.build(ch.oldItem, ch.old != nil, ch.newItem, t.meta.Key, trace, ttl)
+	}
+	return true, nil
+}
+
+// appendLog appends a staged change's log records to dst (the item record,
+// then its stream record if any) and returns how many it appended.
+func (ch *change) appendLog(dst []byte) ([]byte, int) {
+	if ch.newItem == nil {
+		dst = appendRecord(dst, recDelete, ch.key, 0, nil)
+	} else {
+		dst = appendRecord(dst, recPut, ch.key, ch.newSize, ch.newData)
+	}
+	if ch.srec == nil {
+		return dst, 1
+	}
+	return appendStreamRecord(dst, ch.t.stream.label, ch.srec), 2
+}
+
+// apply makes a staged, logged change visible. Caller holds t.mu.
+func (s *Service) apply(ch *change, op, trace string) {
+	t := ch.t
+	if ch.newItem == nil {
+		t.remove(ch.old, ch.oldItem)
+	} else {
+		ch.old = t.put(ch.key, ch.newData, ch.newSize, ch.newItem, ch.old, ch.oldItem)
+	}
+	if ch.srec != nil {
+		t.stream.add(ch.srec, ch.srec.at)
+	}
+	if s.bus == nil {
+		return
+	}
+	item := ch.newItem
+	if item == nil {
+		item = ch.oldItem
+	}
+	if item != nil {
+		s.publishWrite(t.meta.Name, op, t.meta.Key.keyItem(item), trace)
+	} else {
+		s.publishWrite(t.meta.Name, op, nil, trace)
+	}
+}
+
 // maybeCompact rewrites the log when garbage dominates it. Caller holds t.mu.
 func (s *Service) maybeCompact(t *table) {
-	if t.log.records > 2*t.items.Len()+10000 {
+	// Items alone are cheaper to count; stream records only matter once
+	// the log has outgrown them.
+	if t.log.records > 2*t.items.Len()+10000 && t.log.records > 2*t.liveRecords()+10000 {
 		if err := s.compact(t); err != nil {
 			s.log.Error("dynamodb log compaction failed", "table", t.meta.Name, "err", err)
 		}
 	}
-}
-
-// flushLog writes a transaction's collected records. Caller holds t.mu.
-func (s *Service) flushLog(t *table, buf []byte, n int) error {
-	if t.log == nil || len(buf) == 0 {
-		return nil
-	}
-	if err := t.log.write(buf, n); err != nil {
-		s.log.Error("dynamodb log append failed", "table", t.meta.Name, "err", err)
-		return &awsapi.Error{Status: 500, Code: "InternalServerError", Message: "Internal server error"}
-	}
-	s.maybeCompact(t)
-	return nil
 }
 
 // encodeItem returns an item's stored form and size, enforcing the 400 KB
