@@ -2,7 +2,12 @@
 
 package lambda
 
-import "syscall"
+import (
+	"path/filepath"
+	"syscall"
+)
+
+func bootstrapPath(dir string) (string, error) { return filepath.Join(dir, "bootstrap"), nil }
 
 // openOutput takes the pipe's descriptor: reads are non-blocking, so
 // SyncOutput can take what is in the pipe right now.

@@ -1,6 +1,10 @@
 package lambda
 
 import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"syscall"
 	"time"
 )
@@ -12,6 +16,40 @@ const (
 	winOutputQuiet = time.Millisecond
 	winOutputMax   = 50 * time.Millisecond
 )
+
+// bootstrapPath gives the artifact's bootstrap the .exe name Windows needs
+// to run it: a hard link beside it (a copy where links fail), made once.
+func bootstrapPath(dir string) (string, error) {
+	src := filepath.Join(dir, "bootstrap")
+	exe := src + ".exe"
+	if _, err := os.Stat(exe); err == nil {
+		return exe, nil
+	}
+	if err := os.Link(src, exe); err == nil {
+		return exe, nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(dir, "bootstrap-*.exe")
+	if err != nil {
+		return "", fmt.Errorf("copy bootstrap: %w", err)
+	}
+	_, err = io.Copy(tmp, in)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), exe)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("copy bootstrap: %w", err)
+	}
+	return exe, nil
+}
 
 func sysProcAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{} }
 
