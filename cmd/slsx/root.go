@@ -53,7 +53,7 @@ func run(args []string, s streams) int {
 	defer stop()
 	root := newRootCmd(s)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -67,7 +67,7 @@ func run(args []string, s streams) int {
 	fmt.Fprintln(s.Err, "slsx:", err)
 	var ue usageError
 	if errors.As(err, &ue) || isFlagError(err) {
-		fmt.Fprintln(s.Err, "Run 'slsx --help' for usage.")
+		fmt.Fprintf(s.Err, "Run '%s --help' for usage.\n", cmd.CommandPath())
 		return exitUsage
 	}
 	return exitFailure
