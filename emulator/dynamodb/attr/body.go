@@ -77,81 +77,73 @@ func (r *Body) String() (string, error) {
 	return s, nil
 }
 
-// StringMap reads a JSON object of strings.
-func (r *Body) StringMap() (map[string]string, error) {
+// object reads a JSON object nested in the body, calling fn with the
+// reader at each member's value.
+func (r *Body) object(fn func(key string) error) error {
 	d := &r.d
 	if d.i >= len(d.b) || d.b[d.i] != '{' {
-		return nil, ErrSlowPath
+		return ErrSlowPath
 	}
 	d.i++
-	m := map[string]string{}
 	d.ws()
 	if d.i < len(d.b) && d.b[d.i] == '}' {
 		d.i++
-		return m, nil
+		return nil
 	}
 	for {
 		d.ws()
 		k, err := d.str()
 		if err != nil {
-			return nil, ErrSlowPath
+			return ErrSlowPath
 		}
 		if d.colon() != nil {
-			return nil, ErrSlowPath
+			return ErrSlowPath
 		}
 		d.ws()
-		v, err := r.String()
-		if err != nil {
-			return nil, err
+		if err := fn(k); err != nil {
+			return err
 		}
-		m[k] = v
 		more, err := d.next('}')
 		if err != nil {
-			return nil, ErrSlowPath
+			return ErrSlowPath
 		}
 		if !more {
-			return m, nil
+			return nil
 		}
 	}
+}
+
+// StringMap reads a JSON object of strings.
+func (r *Body) StringMap() (map[string]string, error) {
+	m := map[string]string{}
+	err := r.object(func(k string) error {
+		v, err := r.String()
+		m[k] = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // RawObject reads a JSON object of any values, returning each member's
 // bytes unparsed (validated as JSON).
 func (r *Body) RawObject() (map[string][]byte, error) {
 	d := &r.d
-	if d.i >= len(d.b) || d.b[d.i] != '{' {
-		return nil, ErrSlowPath
-	}
-	d.i++
 	m := map[string][]byte{}
-	d.ws()
-	if d.i < len(d.b) && d.b[d.i] == '}' {
-		d.i++
-		return m, nil
-	}
-	for {
-		d.ws()
-		k, err := d.str()
-		if err != nil {
-			return nil, ErrSlowPath
-		}
-		if d.colon() != nil {
-			return nil, ErrSlowPath
-		}
-		d.ws()
+	err := r.object(func(k string) error {
 		start := d.i
 		if d.skip(0) != nil {
-			return nil, ErrSlowPath
+			return ErrSlowPath
 		}
 		m[k] = d.b[start:d.i]
-		more, err := d.next('}')
-		if err != nil {
-			return nil, ErrSlowPath
-		}
-		if !more {
-			return m, nil
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
+	return m, nil
 }
 
 // Form says how a value's bytes compare with its canonical encoding.
