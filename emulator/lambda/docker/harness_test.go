@@ -144,7 +144,12 @@ func newHarness(tb testing.TB, opts lambda.Options) *harness {
 // harnessOf wraps a lambdatest harness.
 func harnessOf(lh *lambdatest.Harness) *harness {
 	h := &harness{Harness: lh, t: lh.TB, s: lh.S, edge: lh.EdgeURL, client: lh.Client}
-	h.x, _ = lh.Executor.(*Executor)
+	switch x := lh.Executor.(type) {
+	case *Executor:
+		h.x = x
+	case *recorder:
+		h.x = x.Executor
+	}
 	return h
 }
 

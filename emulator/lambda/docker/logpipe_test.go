@@ -1,0 +1,190 @@
+package docker
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slsx/slsx/emulator/config"
+	"github.com/slsx/slsx/emulator/lambda"
+	"github.com/slsx/slsx/emulator/lambda/lambdatest"
+	"github.com/slsx/slsx/emulator/telemetry"
+)
+
+// floodLine is the length of the flood handler's lines, newline included.
+const floodLine = 6*170 + 1
+
+// TestLogPipeExact: with the log pipe and no quiet window at all, every
+// line an invocation printed is in its log, in order, and in no other;
+// a flood is accounted for to the byte (kept plus dropped).
+func TestLogPipeExact(t *testing.T) {
+	// Without the pipe, SyncOutput would now return at once and lines still
+	// in the daemon would land in the next invocation, or nowhere.
+	lh := lambdatest.New(t, recordingTarget(func(x *Executor) { x.quiet = 0 }), lambda.Options{MaxLogBytes: 64 << 10})
+	h := harnessOf(lh)
+	h.deploy("echo", "echo", 1, nil)
+	h.deploy("flood", "flood", 1, func(f *config.Function) { f.Timeout = time.Minute })
+
+	const calls, lines = 30, 20
+	for i := 0; i < calls; i++ {
+		var ls []string
+		for j := 0; j < lines; j++ {
+			ls = append(ls, fmt.Sprintf(`"call-%d-%d"`, i, j))
+		}
+		if out := h.invoke("echo", `{"log":[`+strings.Join(ls, ",")+`]}`); out.FunctionError != nil {
+			t.Fatalf("call %d: %s", i, out.Payload)
+		}
+	}
+	var fins []telemetry.InvocationFinished
+	h.WaitFor("finished events", func() bool { fins = h.Finished("echo"); return len(fins) == calls })
+	seen := map[int]bool{}
+	for _, f := range fins {
+		var got []string
+		for _, l := range f.Logs {
+			if strings.HasPrefix(l, "call-") {
+				got = append(got, l)
+			}
+		}
+		if len(got) != lines {
+			t.Fatalf("%s: %d handler lines, want %d: %q", f.RequestID, len(got), lines, f.Logs)
+		}
+		i, _ := strconv.Atoi(strings.Split(got[0], "-")[1])
+		for j, l := range got {
+			if want := fmt.Sprintf("call-%d-%d", i, j); l != want {
+				t.Fatalf("%s: line %d is %q, want %q", f.RequestID, j, l, want)
+			}
+		}
+		seen[i] = true
+	}
+	if len(seen) != calls {
+		t.Errorf("%d distinct calls logged, want %d", len(seen), calls)
+	}
+	assertEnvs(t, lh, func(c *ctrEnv) {
+		if c.pipe == nil || !c.pipe.direct.Load() {
+			t.Errorf("environment %s: output did not come through the pipe", c.env)
+		}
+	})
+
+	const mb = 8
+	if out := h.invoke("flood", `{"mb":`+strconv.Itoa(mb)+`}`); string(out.Payload) != `"done"` {
+		t.Fatalf("flood: %s", out.Payload)
+	}
+	h.WaitFor("flood finished", func() bool { return len(h.Finished("flood")) == 1 })
+	f := h.Finished("flood")[0]
+	kept, dropped := 0, 0
+	for _, l := range f.Logs {
+		if strings.HasPrefix(l, "flood ") {
+			kept += len(l) + 1
+		}
+		if m := regexp.MustCompile(`^\[slsx\] (\d+) bytes of log output dropped`).FindStringSubmatch(l); m != nil {
+			dropped, _ = strconv.Atoi(m[1])
+		}
+	}
+	if want := mb * 1024 * floodLine; kept+dropped != want {
+		t.Errorf("flood: %d bytes kept + %d dropped = %d, want %d", kept, dropped, kept+dropped, want)
+	}
+}
+
+// recorder is an Executor that remembers the environments it started.
+type recorder struct {
+	*Executor
+	mu   sync.Mutex
+	envs []*ctrEnv
+}
+
+func (r *recorder) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, error) {
+	e, err := r.Executor.Start(ctx, spec)
+	if err == nil {
+		r.mu.Lock()
+		r.envs = append(r.envs, e.(*ctrEnv))
+		r.mu.Unlock()
+	}
+	return e, err
+}
+
+// recordingTarget is dockerTarget with a recorder, and tune applied to
+// the executor before the first environment starts.
+func recordingTarget(tune func(*Executor)) lambdatest.Target {
+	target := dockerTarget()
+	setup := target.Setup
+	target.Setup = func(tb testing.TB, opts *lambda.Options) []net.Listener {
+		lns := setup(tb, opts)
+		x := opts.Executor.(*Executor)
+		if tune != nil {
+			tune(x)
+		}
+		opts.Executor = &recorder{Executor: x}
+		return lns
+	}
+	return target
+}
+
+// assertEnvs runs check on every environment h's executor started.
+func assertEnvs(t *testing.T, h *lambdatest.Harness, check func(*ctrEnv)) {
+	t.Helper()
+	r := h.Executor.(*recorder)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.envs) == 0 {
+		t.Error("no environment started")
+	}
+	for _, c := range r.envs {
+		check(c)
+	}
+}
+
+// TestLogPipeFallback: without a pipe (Docker Desktop, or no Go toolchain)
+// containers run the bootstrap directly and the attach stream carries the
+// output; with a pipe the container cannot open, the shim says so and the
+// attach stream carries it too. The attach stream's attribution to
+// invocations is a guess (a quiet window), so only delivery is checked.
+func TestLogPipeFallback(t *testing.T) {
+	const refused = "slsx: cannot use the log pipe (permission denied); output goes through docker"
+	tests := []struct {
+		name    string
+		tune    func(*Executor)
+		mounts  int
+		command string
+		said    int // lines from the shim
+	}{
+		{name: "no pipe", tune: func(x *Executor) { x.pipes.reason = "disabled" }, mounts: 1, command: "/var/task/bootstrap"},
+		// Only slsx may open the FIFO: the container's user is refused.
+		{name: "pipe refused", tune: func(x *Executor) { x.pipes.mode = 0o600 }, mounts: 3, command: shimTarget + " /var/task/bootstrap", said: 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			lh := lambdatest.New(t, recordingTarget(tc.tune), lambda.Options{})
+			h := harnessOf(lh)
+			h.deploy("echo", "echo", 1, nil)
+			const calls = 3
+			for i := 0; i < calls; i++ {
+				if out := h.invoke("echo", `{"log":["from-handler"]}`); out.FunctionError != nil {
+					t.Fatalf("call %d: %s", i, out.Payload)
+				}
+			}
+			lines := func(text string) int {
+				return len(h.EventsOf(func(e telemetry.Event) bool {
+					l, ok := e.(telemetry.LogLine)
+					return ok && l.Line == text
+				}))
+			}
+			h.WaitFor("every line", func() bool { return lines("from-handler") == calls && lines(refused) == tc.said })
+			assertEnvs(t, lh, func(c *ctrEnv) {
+				if c.pipe != nil && c.pipe.direct.Load() {
+					t.Errorf("environment %s: output came through the pipe", c.env)
+				}
+			})
+			for _, c := range h.containers() {
+				if len(c.Mounts) != tc.mounts || c.Command != tc.command {
+					t.Errorf("container %s: command %q, %d mounts", shortID(c.ID), c.Command, len(c.Mounts))
+				}
+			}
+		})
+	}
+}
