@@ -1,10 +1,15 @@
 package docker
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,5 +191,119 @@ func TestLogPipeFallback(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestShimBinary builds the shim into an empty cache, reuses it, and runs
+// it on this host, where /.slsx/log does not exist: it says so and still
+// executes its argument; an argument it cannot execute exits 127.
+func TestShimBinary(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the shim is a Linux program")
+	}
+	if _, err := os.Stat(pipeTarget); err == nil {
+		t.Skipf("%s exists on this host", pipeTarget)
+	}
+	// An empty slsx cache, the usual Go build cache (which XDG_CACHE_HOME
+	// would move).
+	gocache, err := exec.Command("go", "env", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GOCACHE", strings.TrimSpace(string(gocache)))
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	path, err := shimBinary(context.Background(), goArch(runtime.GOARCH), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o755 {
+		t.Fatalf("shim %s: %v %v", path, fi, err)
+	}
+	again, err := shimBinary(context.Background(), goArch(runtime.GOARCH), t.TempDir())
+	if err != nil || again != path {
+		t.Fatalf("second call: %q %v, want the cached %q", again, err, path)
+	}
+	if fi2, _ := os.Stat(path); !fi2.ModTime().Equal(fi.ModTime()) {
+		t.Error("the cached shim was rebuilt")
+	}
+	out, err := exec.Command(path, "/bin/sh", "-c", "echo from-bootstrap; echo to-stderr >&2").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if want := "slsx: cannot use the log pipe (no such file or directory); output goes through docker\nfrom-bootstrap\nto-stderr\n"; string(out) != want {
+		t.Errorf("output %q, want %q", out, want)
+	}
+	out, err = exec.Command(path, "/nonexistent/bootstrap").CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 127 || !strings.HasSuffix(string(out), "exec /nonexistent/bootstrap: no such file or directory\n") {
+		t.Errorf("missing bootstrap: %v %q", err, out)
+	}
+}
+
+func TestShimBuildFails(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	t.Setenv("PATH", t.TempDir()) // no go
+	_, err := shimBinary(context.Background(), "amd64", t.TempDir())
+	if err == nil || !strings.Contains(err.Error(), "build the container entrypoint: no Go toolchain on PATH") {
+		t.Fatalf("err %v", err)
+	}
+}
+
+// TestPipeHello: the shim's hello is stripped however the reads split it,
+// and marks the pipe direct; other first bytes are kept and do not.
+func TestPipeHello(t *testing.T) {
+	body := "line 1\nline 2\n"
+	tests := []struct {
+		name   string
+		in     string
+		direct bool
+		want   string
+	}{
+		{"hello then output", pipeHello + body, true, body},
+		{"hello alone", pipeHello, true, ""},
+		{"no hello", body, false, body},
+		{"hello prefix then other bytes", pipeHello[:5] + "x" + body, false, pipeHello[:5] + "x" + body},
+		{"hello in the middle is output", body + pipeHello, false, body + pipeHello},
+	}
+	for _, tc := range tests {
+		for split := 1; split <= len(tc.in); split++ {
+			var out bytes.Buffer
+			p := &logPipe{out: new(sync.Mutex), dst: &out}
+			for in := tc.in; len(in) > 0; {
+				n := min(split, len(in))
+				p.feed([]byte(in[:n]))
+				in = in[n:]
+			}
+			if out.String() != tc.want || p.direct.Load() != tc.direct {
+				t.Errorf("%s, reads of %d: %q direct=%v, want %q direct=%v", tc.name, split, out.String(), p.direct.Load(), tc.want, tc.direct)
+			}
+		}
+	}
+}
+
+func TestPipePlatform(t *testing.T) {
+	tests := []struct {
+		name     string
+		desktop  bool
+		disabled bool
+		host     string
+		arch     string
+		on       bool
+	}{
+		{name: "local engine", host: "unix:///var/run/docker.sock", arch: "x86_64", on: runtime.GOOS == "linux"},
+		{name: "arm64 engine", host: "unix:///run/user/1000/docker.sock", arch: "aarch64", on: runtime.GOOS == "linux"},
+		{name: "docker desktop", desktop: true, host: "unix:///var/run/docker.sock", arch: "x86_64"},
+		{name: "remote daemon", host: "tcp://10.0.0.2:2376", arch: "x86_64"},
+		{name: "ssh daemon", host: "ssh://me@box", arch: "x86_64"},
+		{name: "unknown machine", host: "unix:///var/run/docker.sock", arch: "sparc64"},
+		{name: "disabled", disabled: true, host: "unix:///var/run/docker.sock", arch: "x86_64"},
+	}
+	for _, tc := range tests {
+		x := &Executor{desktop: tc.desktop}
+		x.pipes.init(x, tc.disabled, tc.host, tc.arch)
+		if on := x.pipes.reason == ""; on != tc.on {
+			t.Errorf("%s: on=%v (%q), want %v", tc.name, on, x.pipes.reason, tc.on)
+		}
 	}
 }
