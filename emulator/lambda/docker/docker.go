@@ -7,6 +7,13 @@
 // present locally, or else slsx's own minimal runtime image, built on first
 // use from an in-memory context (FROM scratch, CA certificates, /etc/passwd).
 //
+// Output: on a Linux Docker Engine each container writes its stdout and
+// stderr into a FIFO that slsx reads directly, through a small static
+// entrypoint mounted into the container (see logpipe.go), so an
+// invocation's log is complete when its response arrives. Elsewhere
+// (Docker Desktop, remote daemons, no Go toolchain to build the
+// entrypoint) output comes through Docker's attach stream.
+//
 // Networking: a container reaches slsx through HostAlias
 // (host.docker.internal, mapped to the bridge gateway with
 // "host-gateway"), so the Runtime API and the AWS edge must listen on an

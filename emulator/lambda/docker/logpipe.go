@@ -151,8 +151,8 @@ func (p *pipeSupport) close() {
 func removeStalePipeDirs() {
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "slsx-docker-*-*"))
 	for _, d := range dirs {
-		rest := strings.TrimPrefix(filepath.Base(d), "slsx-docker-")
-		pid, err := strconv.Atoi(rest[:strings.IndexByte(rest, '-')])
+		pidStr, _, _ := strings.Cut(strings.TrimPrefix(filepath.Base(d), "slsx-docker-"), "-")
+		pid, err := strconv.Atoi(pidStr)
 		if err == nil && pid > 0 && pid != os.Getpid() && !processAlive(pid) {
 			_ = os.RemoveAll(d)
 		}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/image"
 	"github.com/slsx/slsx/emulator/config"
 	"github.com/slsx/slsx/emulator/lambda"
 	"github.com/slsx/slsx/emulator/lambda/lambdatest"
@@ -304,6 +306,76 @@ func TestPipePlatform(t *testing.T) {
 		x.pipes.init(x, tc.disabled, tc.host, tc.arch)
 		if on := x.pipes.reason == ""; on != tc.on {
 			t.Errorf("%s: on=%v (%q), want %v", tc.name, on, x.pipes.reason, tc.on)
+		}
+	}
+}
+
+// TestLogPipeUserImage: a function's own image (here a bare FROM scratch
+// image with nothing of slsx in it, as provided.al2023 has nothing of
+// slsx) gets the shim mounted and its output through the pipe.
+func TestLogPipeUserImage(t *testing.T) {
+	lh := lambdatest.New(t, recordingTarget(nil), lambda.Options{})
+	h := harnessOf(lh)
+	tag := "slsx-test-user-image:" + strings.ToLower(h.x.Instance())
+	ctxTar, err := tarFiles([]tarEntry{
+		{name: "Dockerfile", mode: 0o644, body: []byte("FROM scratch\nCOPY marker /opt/marker\n")},
+		{name: "marker", mode: 0o644, body: []byte("user image\n")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := buildImage(context.Background(), h.x.Client(), bytes.NewReader(ctxTar), tag, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = h.x.Client().ImageRemove(context.Background(), tag, image.RemoveOptions{Force: true})
+	})
+	h.deploy("own", "echo", 1, func(f *config.Function) { f.Image = tag })
+	h.invoke("own", `{"log":["in my image"]}`)
+	h.WaitFor("finished", func() bool { return len(h.Finished("own")) == 1 })
+	if logs := h.Finished("own")[0].Logs; len(logs) != 4 || logs[1] != "in my image" {
+		t.Errorf("log %q", logs)
+	}
+	list := h.containers(LabelFunction + "=own")
+	if len(list) != 1 || list[0].Image != tag {
+		t.Fatalf("containers %v", list)
+	}
+	assertEnvs(t, lh, func(c *ctrEnv) {
+		if c.pipe == nil || !c.pipe.direct.Load() {
+			t.Errorf("environment %s: output did not come through the pipe", c.env)
+		}
+	})
+}
+
+// TestPipeDirs: Close removes this run's FIFO directory; Cleanup removes
+// those of runs whose slsx is gone, not those of live ones.
+func TestPipeDirs(t *testing.T) {
+	x := newExecutor(t)
+	if _, _, ok := x.pipes.prepare(context.Background()); !ok {
+		t.Skipf("no log pipe here: %s %v", x.pipes.reason, x.pipes.err)
+	}
+	dir := x.pipes.dir
+	if err := x.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s after Close: %v", dir, err)
+	}
+
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	dead := filepath.Join(tmp, "slsx-docker-"+strconv.Itoa(deadPID(t))+"-123")
+	live := filepath.Join(tmp, "slsx-docker-1-456") // init never dies
+	other := filepath.Join(tmp, "slsx-docker-x")
+	for _, d := range []string{dead, live, other} {
+		if err := os.MkdirAll(filepath.Join(d, "sub"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeStalePipeDirs()
+	for d, want := range map[string]bool{dead: false, live: true, other: true} {
+		if _, err := os.Stat(d); (err == nil) != want {
+			t.Errorf("%s present=%v, want %v", d, err == nil, want)
 		}
 	}
 }
