@@ -54,6 +54,36 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	if x.stopStarts.Err() != nil {
 		return nil, fmt.Errorf("start container for %s: %w", spec.Function, errInterrupted)
 	}
+	shim, dir, ok := x.pipes.prepare(ctx)
+	if !ok {
+		return x.start(ctx, spec, ioMounts{}, "")
+	}
+	// The shim is the entrypoint now, so a bootstrap that cannot run would
+	// only show once the shim executes it; say it here, as the container's
+	// start would.
+	if err := checkBootstrap(filepath.Join(spec.Dir, "bootstrap")); err != nil {
+		return nil, fmt.Errorf("create container for %s: %w", spec.Function, err)
+	}
+	name := containerName(spec.Function, spec.EnvID, x.instance)
+	c, err := x.start(ctx, spec, ioMounts{shim: shim, pipe: filepath.Join(dir, name)}, name)
+	if err == nil || ctx.Err() != nil || x.stopStarts.Err() != nil {
+		return c, err
+	}
+	// Some hosts refuse the mounts or the shim (SELinux labels, user
+	// namespace remapping, a noexec cache): when the container starts
+	// without them, they were the cause, and the run does without.
+	c2, err2 := x.start(ctx, spec, ioMounts{}, name+"-attach")
+	if err2 != nil {
+		return nil, err
+	}
+	x.pipes.disable(fmt.Errorf("containers start only without the log pipe: %w", err))
+	return c2, nil
+}
+
+// start runs one container; with m set, its output comes through the log
+// pipe m.pipe, else through the attach stream alone. name is the
+// container's name.
+func (x *Executor) start(ctx context.Context, spec lambda.EnvSpec, m ioMounts, name string) (lambda.Env, error) {
 	c := &ctrEnv{
 		x:     x,
 		fn:    spec.Function,
@@ -65,23 +95,19 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	if c.dst == nil {
 		c.dst = io.Discard
 	}
-	var mounts ioMounts
-	if shim, dir, ok := x.pipes.prepare(ctx); ok {
-		// The shim is the entrypoint now, so a bootstrap that cannot run
-		// would only show once the shim executes it; say it here, as the
-		// container's start would.
-		if err := checkBootstrap(filepath.Join(spec.Dir, "bootstrap")); err != nil {
-			return nil, fmt.Errorf("create container for %s: %w", spec.Function, err)
-		}
-		p, err := openLogPipe(dir, containerName(spec.Function, spec.EnvID, x.instance), x.pipes.mode, &c.out, c.dst)
+	if name == "" {
+		name = containerName(spec.Function, spec.EnvID, x.instance)
+	}
+	if m.pipe != "" {
+		p, err := openLogPipe(m.pipe, x.pipes.mode, &c.out, c.dst)
 		if err != nil {
 			x.log.Warn("no log pipe for this environment; output goes through the attach stream", "function", spec.Function, "env", spec.EnvID, "err", err)
+			m = ioMounts{}
 		} else {
 			c.pipe = p
-			mounts = ioMounts{shim: shim, pipe: p.path}
 		}
 	}
-	id, att, wait, waitErr, err := x.create(ctx, spec, mounts)
+	id, att, wait, waitErr, err := x.create(ctx, spec, m, name)
 	if err != nil {
 		if c.pipe != nil {
 			c.pipe.close()
@@ -130,14 +156,13 @@ var errInterrupted = errors.New("slsx is shutting down")
 
 // create resolves the image and creates the container, rebuilding the
 // runtime image once if it disappeared since it was last seen.
-func (x *Executor) create(ctx context.Context, spec lambda.EnvSpec, mounts ioMounts) (string, hijacked, <-chan container.WaitResponse, <-chan error, error) {
+func (x *Executor) create(ctx context.Context, spec lambda.EnvSpec, mounts ioMounts, name string) (string, hijacked, <-chan container.WaitResponse, <-chan error, error) {
 	for attempt := 0; ; attempt++ {
 		img, err := x.images.resolve(ctx, spec.Image)
 		if err != nil {
 			return "", hijacked{}, nil, nil, err
 		}
 		cfg, host := x.containerConfig(spec, img, mounts)
-		name := containerName(spec.Function, spec.EnvID, x.instance)
 		created, err := x.cli.ContainerCreate(ctx, cfg, host, nil, nil, name)
 		if err != nil {
 			if client.IsErrNotFound(err) && attempt == 0 {

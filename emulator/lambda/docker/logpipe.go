@@ -112,6 +112,14 @@ func (p *pipeSupport) prepare(ctx context.Context) (shim, dir string, ok bool) {
 	}
 	if p.dir == "" {
 		d, err := os.MkdirTemp("", "slsx-docker-"+strconv.Itoa(p.x.pid)+"-")
+		if err == nil {
+			// Traversable, not listable: a daemon remapping root to
+			// another uid (userns-remap) must reach the FIFOs to mount
+			// them.
+			if err = os.Chmod(d, 0o711); err != nil {
+				os.Remove(d)
+			}
+		}
 		if err != nil {
 			p.fail(fmt.Errorf("create log pipe directory: %w", err))
 			return "", "", false
@@ -131,9 +139,19 @@ func (p *pipeSupport) prepare(ctx context.Context) (shim, dir string, ok bool) {
 	return p.shim, p.dir, true
 }
 
+// fail turns pipes off for this run; p.mu is held.
 func (p *pipeSupport) fail(err error) {
-	p.err = err
-	p.x.log.Warn("containers' output goes through the docker attach stream; each invocation waits for it to be quiet", "err", err)
+	if p.err == nil {
+		p.err = err
+		p.x.log.Warn("containers' output goes through the docker attach stream; each invocation waits for it to be quiet", "err", err)
+	}
+}
+
+// disable turns pipes off for this run.
+func (p *pipeSupport) disable(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fail(err)
 }
 
 // close removes this run's FIFOs.
@@ -254,11 +272,10 @@ const pipeChunk = 64 << 10
 // unprivileged process can ask for (fs.pipe-max-size, 1 MiB).
 const pipeSyncBudget = 16 * pipeChunk
 
-// openLogPipe creates a FIFO in dir and opens it for slsx. The open is
+// openLogPipe creates the FIFO path and opens it for slsx. The open is
 // read-write, so reads never see end-of-file while no container holds the
 // other end (before the shim opened it); the end is the container's exit.
-func openLogPipe(dir, name string, mode os.FileMode, out *sync.Mutex, dst io.Writer) (*logPipe, error) {
-	path := filepath.Join(dir, name)
+func openLogPipe(path string, mode os.FileMode, out *sync.Mutex, dst io.Writer) (*logPipe, error) {
 	if err := syscall.Mkfifo(path, 0o600); err != nil {
 		return nil, fmt.Errorf("create log pipe: %w", err)
 	}

@@ -379,3 +379,46 @@ func TestPipeDirs(t *testing.T) {
 		}
 	}
 }
+
+// TestLogPipeStartFallback: when containers do not start with the shim
+// (here it cannot be executed, as on a noexec or mislabelled mount), the
+// environment starts without it and the run stops using the pipe.
+func TestLogPipeStartFallback(t *testing.T) {
+	lh := lambdatest.New(t, recordingTarget(func(x *Executor) {
+		shim, _, ok := x.pipes.prepare(context.Background())
+		if !ok {
+			t.Skipf("no log pipe here: %s %v", x.pipes.reason, x.pipes.err)
+		}
+		b, err := os.ReadFile(shim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		broken := filepath.Join(t.TempDir(), "init")
+		if err := os.WriteFile(broken, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		x.pipes.shim = broken
+	}), lambda.Options{})
+	h := harnessOf(lh)
+	h.deploy("a", "echo", 1, nil)
+	h.deploy("b", "echo", 1, nil)
+	for _, fn := range []string{"a", "b"} {
+		if out := h.invoke(fn, `{"log":["hi"]}`); out.FunctionError != nil || string(out.Payload) != `{"log":["hi"]}` {
+			t.Fatalf("%s: %s", fn, out.Payload)
+		}
+	}
+	if h.x.pipes.err == nil || !strings.Contains(h.x.pipes.err.Error(), "containers start only without the log pipe: start container for a: ") {
+		t.Errorf("pipes err %v", h.x.pipes.err)
+	}
+	assertEnvs(t, lh, func(c *ctrEnv) {
+		if c.pipe != nil {
+			t.Errorf("environment %s of %s has a pipe", c.env, c.fn)
+		}
+	})
+	// The container that did not start is removed.
+	waitFor(t, "one container per function", func() bool { return len(h.containers()) == 2 })
+	// The next start goes without the pipe at once.
+	if _, _, ok := h.x.pipes.prepare(context.Background()); ok {
+		t.Error("pipes still on")
+	}
+}
