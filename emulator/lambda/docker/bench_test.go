@@ -141,9 +141,6 @@ func median(ds []time.Duration) time.Duration {
 	return ds[len(ds)/2]
 }
 
-// noPipe turns the log pipe off, as on Docker Desktop.
-func noPipe(x *Executor) { x.pipes.reason = "disabled" }
-
 // BenchmarkWarmInterleaved runs one warm invocation on each executor in
 // turn (process, docker with the log pipe, docker with the attach stream
 // alone), so the machine's noise hits all of them alike, and reports each
@@ -155,7 +152,7 @@ func BenchmarkWarmInterleaved(b *testing.B) {
 	}{
 		{"process-µs", harnessOf(lambdatest.New(b, processTarget(), lambda.Options{}))},
 		{"docker-µs", newHarness(b, lambda.Options{})},
-		{"attach-µs", harnessOf(lambdatest.New(b, recordingTarget(noPipe), lambda.Options{}))},
+		{"attach-µs", harnessOf(lambdatest.New(b, dockerTargetWith(Options{NoLogPipe: true}), lambda.Options{}))},
 	}
 	req := lambda.Request{Function: "echo", Payload: []byte(`{"k":"v"}`), Type: lambda.RequestResponse, Trigger: "bench"}
 	times := make([][]time.Duration, len(targets))
@@ -188,8 +185,7 @@ func BenchmarkWarmInterleaved(b *testing.B) {
 // BenchmarkColdInterleaved starts environments with and without the log
 // pipe in turn and reports each one's median time to the first GET /next.
 func BenchmarkColdInterleaved(b *testing.B) {
-	pipe, attach := newExecutor(b), newExecutor(b)
-	noPipe(attach)
+	pipe, attach := newExecutor(b), newExecutorWith(b, Options{NoLogPipe: true})
 	n := newNextServer(b, pipe.HostIP())
 	times := [2][]time.Duration{}
 	b.ResetTimer()

@@ -146,6 +146,9 @@ func New(ctx context.Context, opts Options) (*Executor, error) {
 	}
 	x.images.x = x
 	x.stopStarts, x.interrupt = context.WithCancel(context.Background())
+	// The shim is built (or found in the cache) while slsx builds the
+	// functions, rather than during the first cold start.
+	go x.pipes.prepare(x.stopStarts)
 	return x, nil
 }
 

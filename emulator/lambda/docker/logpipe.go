@@ -52,10 +52,11 @@ type pipeSupport struct {
 	goarch string      // GOARCH of the daemon's machine
 	mode   os.FileMode // of each FIFO (tests vary it)
 
-	mu   sync.Mutex
-	dir  string // this run's FIFOs (removed by Close)
-	shim string // host path of the built shim
-	err  error  // the preparation failed for good
+	mu     sync.Mutex
+	dir    string // this run's FIFOs (removed by Close)
+	shim   string // host path of the built shim
+	err    error  // the preparation failed for good
+	closed bool
 }
 
 // initPipes decides whether pipes can work with this daemon.
@@ -107,7 +108,7 @@ func (p *pipeSupport) prepare(ctx context.Context) (shim, dir string, ok bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.err != nil {
+	if p.err != nil || p.closed {
 		return "", "", false
 	}
 	if p.dir == "" {
@@ -158,6 +159,7 @@ func (p *pipeSupport) disable(err error) {
 func (p *pipeSupport) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.closed = true
 	if p.dir != "" {
 		_ = os.RemoveAll(p.dir)
 		p.dir = ""

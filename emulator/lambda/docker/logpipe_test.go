@@ -33,7 +33,7 @@ const floodLine = 6*170 + 1
 func TestLogPipeExact(t *testing.T) {
 	// Without the pipe, SyncOutput would now return at once and lines still
 	// in the daemon would land in the next invocation, or nowhere.
-	lh := lambdatest.New(t, recordingTarget(func(x *Executor) { x.quiet = 0 }), lambda.Options{MaxLogBytes: 64 << 10})
+	lh := lambdatest.New(t, recordingTarget(Options{}, func(x *Executor) { x.quiet = 0 }), lambda.Options{MaxLogBytes: 64 << 10})
 	h := harnessOf(lh)
 	h.deploy("echo", "echo", 1, nil)
 	h.deploy("flood", "flood", 1, func(f *config.Function) { f.Timeout = time.Minute })
@@ -115,10 +115,10 @@ func (r *recorder) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	return e, err
 }
 
-// recordingTarget is dockerTarget with a recorder, and tune applied to
-// the executor before the first environment starts.
-func recordingTarget(tune func(*Executor)) lambdatest.Target {
-	target := dockerTarget()
+// recordingTarget is dockerTargetWith(opts) with a recorder, and tune
+// applied to the executor before the first environment starts.
+func recordingTarget(opts Options, tune func(*Executor)) lambdatest.Target {
+	target := dockerTargetWith(opts)
 	setup := target.Setup
 	target.Setup = func(tb testing.TB, opts *lambda.Options) []net.Listener {
 		lns := setup(tb, opts)
@@ -155,18 +155,19 @@ func TestLogPipeFallback(t *testing.T) {
 	const refused = "slsx: cannot use the log pipe (permission denied); output goes through docker"
 	tests := []struct {
 		name    string
+		opts    Options
 		tune    func(*Executor)
 		mounts  int
 		command string
 		said    int // lines from the shim
 	}{
-		{name: "no pipe", tune: func(x *Executor) { x.pipes.reason = "disabled" }, mounts: 1, command: "/var/task/bootstrap"},
+		{name: "no pipe", opts: Options{NoLogPipe: true}, mounts: 1, command: "/var/task/bootstrap"},
 		// Only slsx may open the FIFO: the container's user is refused.
 		{name: "pipe refused", tune: func(x *Executor) { x.pipes.mode = 0o600 }, mounts: 3, command: shimTarget + " /var/task/bootstrap", said: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			lh := lambdatest.New(t, recordingTarget(tc.tune), lambda.Options{})
+			lh := lambdatest.New(t, recordingTarget(tc.opts, tc.tune), lambda.Options{})
 			h := harnessOf(lh)
 			h.deploy("echo", "echo", 1, nil)
 			const calls = 3
@@ -314,7 +315,7 @@ func TestPipePlatform(t *testing.T) {
 // image with nothing of slsx in it, as provided.al2023 has nothing of
 // slsx) gets the shim mounted and its output through the pipe.
 func TestLogPipeUserImage(t *testing.T) {
-	lh := lambdatest.New(t, recordingTarget(nil), lambda.Options{})
+	lh := lambdatest.New(t, recordingTarget(Options{}, nil), lambda.Options{})
 	h := harnessOf(lh)
 	tag := "slsx-test-user-image:" + strings.ToLower(h.x.Instance())
 	ctxTar, err := tarFiles([]tarEntry{
@@ -384,7 +385,7 @@ func TestPipeDirs(t *testing.T) {
 // (here it cannot be executed, as on a noexec or mislabelled mount), the
 // environment starts without it and the run stops using the pipe.
 func TestLogPipeStartFallback(t *testing.T) {
-	lh := lambdatest.New(t, recordingTarget(func(x *Executor) {
+	lh := lambdatest.New(t, recordingTarget(Options{}, func(x *Executor) {
 		shim, _, ok := x.pipes.prepare(context.Background())
 		if !ok {
 			t.Skipf("no log pipe here: %s %v", x.pipes.reason, x.pipes.err)
@@ -397,7 +398,9 @@ func TestLogPipeStartFallback(t *testing.T) {
 		if err := os.WriteFile(broken, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		x.pipes.mu.Lock()
 		x.pipes.shim = broken
+		x.pipes.mu.Unlock()
 	}), lambda.Options{})
 	h := harnessOf(lh)
 	h.deploy("a", "echo", 1, nil)
