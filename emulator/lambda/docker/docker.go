@@ -148,7 +148,7 @@ func New(ctx context.Context, opts Options) (*Executor, error) {
 	x.stopStarts, x.interrupt = context.WithCancel(context.Background())
 	// The shim is built (or found in the cache) while slsx builds the
 	// functions, rather than during the first cold start.
-	go x.pipes.prepare(x.stopStarts)
+	go x.pipes.prepare(x.stopStarts, false)
 	return x, nil
 }
 

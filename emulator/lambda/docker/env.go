@@ -54,7 +54,7 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	if x.stopStarts.Err() != nil {
 		return nil, fmt.Errorf("start container for %s: %w", spec.Function, errInterrupted)
 	}
-	shim, dir, ok := x.pipes.prepare(ctx)
+	shim, dir, ok := x.pipes.prepare(ctx, true)
 	if !ok {
 		return x.start(ctx, spec, ioMounts{}, "")
 	}

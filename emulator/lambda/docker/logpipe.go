@@ -102,7 +102,9 @@ func goArch(machine string) string {
 
 // prepare returns the shim and the FIFO directory, building the shim the
 // first time; ok is false when containers use the attach stream alone.
-func (p *pipeSupport) prepare(ctx context.Context) (shim, dir string, ok bool) {
+// Without forStart it only readies the shim (the FIFO directory is made
+// for the first container, so a run that starts none leaves nothing).
+func (p *pipeSupport) prepare(ctx context.Context, forStart bool) (shim, dir string, ok bool) {
 	if p.reason != "" {
 		return "", "", false
 	}
@@ -111,24 +113,16 @@ func (p *pipeSupport) prepare(ctx context.Context) (shim, dir string, ok bool) {
 	if p.err != nil || p.closed {
 		return "", "", false
 	}
-	if p.dir == "" {
-		d, err := os.MkdirTemp("", "slsx-docker-"+strconv.Itoa(p.x.pid)+"-")
-		if err == nil {
-			// Traversable, not listable: a daemon remapping root to
-			// another uid (userns-remap) must reach the FIFOs to mount
-			// them.
-			if err = os.Chmod(d, 0o711); err != nil {
-				os.Remove(d)
-			}
-		}
-		if err != nil {
-			p.fail(fmt.Errorf("create log pipe directory: %w", err))
-			return "", "", false
-		}
-		p.dir = d
-	}
 	if p.shim == "" {
-		shim, err := shimBinary(ctx, p.goarch, p.dir)
+		cache, err := shimCacheDir()
+		if err != nil {
+			// No user cache: this run's directory holds the shim.
+			if !p.mkdir() {
+				return "", "", false
+			}
+			cache = p.dir
+		}
+		shim, err := shimBinary(ctx, p.goarch, cache)
 		if err != nil {
 			if ctx.Err() == nil {
 				p.fail(err)
@@ -137,7 +131,28 @@ func (p *pipeSupport) prepare(ctx context.Context) (shim, dir string, ok bool) {
 		}
 		p.shim = shim
 	}
+	if forStart && p.dir == "" && !p.mkdir() {
+		return "", "", false
+	}
 	return p.shim, p.dir, true
+}
+
+// mkdir creates this run's FIFO directory; p.mu is held.
+func (p *pipeSupport) mkdir() bool {
+	d, err := os.MkdirTemp("", "slsx-docker-"+strconv.Itoa(p.x.pid)+"-")
+	if err == nil {
+		// Traversable, not listable: a daemon remapping root to another
+		// uid (userns-remap) must reach the FIFOs to mount them.
+		if err = os.Chmod(d, 0o711); err != nil {
+			os.Remove(d)
+		}
+	}
+	if err != nil {
+		p.fail(fmt.Errorf("create log pipe directory: %w", err))
+		return false
+	}
+	p.dir = d
+	return true
 }
 
 // fail turns pipes off for this run; p.mu is held.
@@ -179,19 +194,24 @@ func removeStalePipeDirs() {
 	}
 }
 
-// shimBinary returns the path of the shim built for goarch: from the user
-// cache when a build of this source is there, else built now with the Go
-// toolchain (fast: it needs the standard library that builds of Lambda
-// handlers, CGO_ENABLED=0 GOOS=linux, have already cached). The cache key
-// is the source digest, so a changed shim under an unchanged slsx version
-// ("dev") is rebuilt. Without a user cache it is built into fallback.
-func shimBinary(ctx context.Context, goarch, fallback string) (string, error) {
+// shimCacheDir is where built shims are kept across runs.
+func shimCacheDir() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(cache, "slsx", "docker"), nil
+}
+
+// shimBinary returns the path of the shim built for goarch: from dir when
+// a build of this source is there, else built now with the Go toolchain
+// (fast: it needs the standard library that builds of Lambda handlers,
+// CGO_ENABLED=0 GOOS=linux, have already cached). The file name carries
+// the source digest, so a changed shim under an unchanged slsx version
+// ("dev") is rebuilt.
+func shimBinary(ctx context.Context, goarch, dir string) (string, error) {
 	sum := sha256.Sum256(append(append([]byte(nil), shimSource...), goarch...))
 	name := "init-" + hex.EncodeToString(sum[:8]) + "-" + goarch
-	dir := fallback
-	if cache, err := os.UserCacheDir(); err == nil {
-		dir = filepath.Join(cache, "slsx", "docker")
-	}
 	path := filepath.Join(dir, name)
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 		return path, nil

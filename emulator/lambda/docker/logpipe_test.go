@@ -215,7 +215,11 @@ func TestShimBinary(t *testing.T) {
 	}
 	t.Setenv("GOCACHE", strings.TrimSpace(string(gocache)))
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	path, err := shimBinary(context.Background(), goArch(runtime.GOARCH), t.TempDir())
+	dir, err := shimCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := shimBinary(context.Background(), goArch(runtime.GOARCH), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +227,7 @@ func TestShimBinary(t *testing.T) {
 	if err != nil || fi.Mode().Perm() != 0o755 {
 		t.Fatalf("shim %s: %v %v", path, fi, err)
 	}
-	again, err := shimBinary(context.Background(), goArch(runtime.GOARCH), t.TempDir())
+	again, err := shimBinary(context.Background(), goArch(runtime.GOARCH), dir)
 	if err != nil || again != path {
 		t.Fatalf("second call: %q %v, want the cached %q", again, err, path)
 	}
@@ -352,7 +356,11 @@ func TestLogPipeUserImage(t *testing.T) {
 // those of runs whose slsx is gone, not those of live ones.
 func TestPipeDirs(t *testing.T) {
 	x := newExecutor(t)
-	if _, _, ok := x.pipes.prepare(context.Background()); !ok {
+	// Readying the shim (as New does) makes no directory.
+	if _, dir, ok := x.pipes.prepare(context.Background(), false); !ok || dir != "" {
+		t.Fatalf("prepare without a start: dir %q ok %v (%s %v)", dir, ok, x.pipes.reason, x.pipes.err)
+	}
+	if _, _, ok := x.pipes.prepare(context.Background(), true); !ok {
 		t.Skipf("no log pipe here: %s %v", x.pipes.reason, x.pipes.err)
 	}
 	dir := x.pipes.dir
@@ -386,7 +394,7 @@ func TestPipeDirs(t *testing.T) {
 // environment starts without it and the run stops using the pipe.
 func TestLogPipeStartFallback(t *testing.T) {
 	lh := lambdatest.New(t, recordingTarget(Options{}, func(x *Executor) {
-		shim, _, ok := x.pipes.prepare(context.Background())
+		shim, _, ok := x.pipes.prepare(context.Background(), true)
 		if !ok {
 			t.Skipf("no log pipe here: %s %v", x.pipes.reason, x.pipes.err)
 		}
@@ -421,7 +429,7 @@ func TestLogPipeStartFallback(t *testing.T) {
 	// The container that did not start is removed.
 	waitFor(t, "one container per function", func() bool { return len(h.containers()) == 2 })
 	// The next start goes without the pipe at once.
-	if _, _, ok := h.x.pipes.prepare(context.Background()); ok {
+	if _, _, ok := h.x.pipes.prepare(context.Background(), true); ok {
 		t.Error("pipes still on")
 	}
 }
