@@ -33,7 +33,11 @@ import (
 //
 // It needs a daemon on this kernel: a FIFO does not cross the VM of
 // Docker Desktop (or any remote daemon). There, and whenever the shim
-// cannot be built (no Go toolchain), the attach stream is used alone.
+// cannot be built (no Go toolchain), the attach stream is used alone, as
+// it is for the rest of a run once a container started only without the
+// mounts (SELinux labels, userns-remap). A container whose shim could not
+// open the FIFO writes no hello; its output goes through the attach
+// stream, and SyncOutput falls back to the quiet window.
 const (
 	shimTarget = "/.slsx/init"
 	pipeTarget = "/.slsx/log"
@@ -45,7 +49,8 @@ const (
 //go:embed initshim/main.go
 var shimSource []byte
 
-// pipeSupport is an executor's log pipe setup, prepared on first use.
+// pipeSupport is an executor's log pipe setup: the shim is readied from
+// New, the FIFO directory at the first start.
 type pipeSupport struct {
 	x      *Executor
 	reason string      // why pipes are off, "" when they may be used
