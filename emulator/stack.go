@@ -120,17 +120,16 @@ func New(opts Options) (*Stack, error) {
 	}
 	s := &Stack{opts: opts, id: id, log: opts.Logger, gateways: map[string]*apigateway.Gateway{}, deployed: map[string]artifact{}, ownPorts: map[string]*apiServer{}}
 
+	extra := ""
+	if opts.ExtraEdgeHost != "" && opts.ExtraEdgeHost != opts.Host && displayHost(opts.Host) == opts.Host {
+		extra = opts.ExtraEdgeHost
+	}
 	var err error
-	if s.awsLn, err = listen(opts.Host, opts.AWSPort, "aws"); err != nil {
+	s.awsLn, s.extraLn, err = listenPair(func() (net.Listener, error) { return listen(opts.Host, opts.AWSPort, "aws") }, extra, opts.AWSPort == 0)
+	if err != nil {
 		return nil, err
 	}
 	port := s.awsLn.Addr().(*net.TCPAddr).Port
-	if opts.ExtraEdgeHost != "" && opts.ExtraEdgeHost != opts.Host && displayHost(opts.Host) == opts.Host {
-		if s.extraLn, err = listen(opts.ExtraEdgeHost, port, "aws"); err != nil {
-			s.awsLn.Close()
-			return nil, err
-		}
-	}
 	s.awsURL = "http://" + net.JoinHostPort(displayHost(opts.Host), strconv.Itoa(port))
 	edgeHost := opts.EdgeHost
 	if edgeHost == "" {
@@ -191,6 +190,35 @@ func listen(host string, port int, which string) (net.Listener, error) {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	return ln, nil
+}
+
+// edgePortAttempts bounds the search for a port free on both edge
+// addresses when slsx picks it. The kernel picks a port free on the first
+// address only; the same port may be taken on the other (the Runtime API
+// of another slsx on the Docker bridge, a connection from the bridge
+// address), which is rare, so a few tries are plenty.
+const edgePortAttempts = 20
+
+// listenPair listens with first, then on extra (when set) with the same
+// port, as containers are told the edge's port with the host's name
+// swapped. When the port was picked (retry) and is taken on extra, it
+// tries another.
+func listenPair(first func() (net.Listener, error), extra string, retry bool) (net.Listener, net.Listener, error) {
+	for attempt := 1; ; attempt++ {
+		ln, err := first()
+		if err != nil || extra == "" {
+			return ln, nil, err
+		}
+		xl, err := listen(extra, ln.Addr().(*net.TCPAddr).Port, "aws")
+		if err == nil {
+			return ln, xl, nil
+		}
+		ln.Close()
+		var busy *PortInUseError
+		if !retry || !errors.As(err, &busy) || attempt == edgePortAttempts {
+			return nil, nil, err
+		}
+	}
 }
 
 // displayHost turns a wildcard bind address into one a client can dial.

@@ -15,7 +15,7 @@ import (
 // environment with EnvSpec.Dir mounted read-only at /var/task, EnvSpec.Environ
 // as its environment (rewriting AWS_LAMBDA_RUNTIME_API to an address the
 // container can reach), a memory limit of EnvSpec.MemoryMB, and the
-// container's combined log stream copied to EnvSpec.Output.
+// container's stdout and stderr copied to EnvSpec.Output.
 type Executor interface {
 	// Name is shown in the dashboard: "process", "docker".
 	Name() string

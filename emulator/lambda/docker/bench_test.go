@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -132,4 +133,90 @@ func BenchmarkWarmInvoke(b *testing.B) {
 			}
 		})
 	}
+}
+
+// median of ds, which it sorts.
+func median(ds []time.Duration) time.Duration {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	return ds[len(ds)/2]
+}
+
+// BenchmarkWarmInterleaved runs one warm invocation on each executor in
+// turn (process, docker with the log pipe, docker with the attach stream
+// alone), so the machine's noise hits all of them alike, and reports each
+// one's median and docker's overhead over process (issue #8's target).
+func BenchmarkWarmInterleaved(b *testing.B) {
+	targets := []struct {
+		metric string
+		h      *harness
+	}{
+		{"process-µs", harnessOf(lambdatest.New(b, processTarget(), lambda.Options{}))},
+		{"docker-µs", newHarness(b, lambda.Options{})},
+		{"attach-µs", harnessOf(lambdatest.New(b, dockerTargetWith(Options{NoLogPipe: true}), lambda.Options{}))},
+	}
+	req := lambda.Request{Function: "echo", Payload: []byte(`{"k":"v"}`), Type: lambda.RequestResponse, Trigger: "bench"}
+	times := make([][]time.Duration, len(targets))
+	for _, t := range targets {
+		t.h.deploy("echo", "echo", 1, func(f *config.Function) { f.MemoryMB = benchMemoryMB })
+		if _, err := t.h.s.Invoke(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, t := range targets {
+			start := time.Now()
+			r, err := t.h.s.Invoke(context.Background(), req)
+			if err != nil || r.FunctionError != "" {
+				b.Fatalf("%s: %v %s", t.metric, err, r.Payload)
+			}
+			times[j] = append(times[j], time.Since(start))
+		}
+	}
+	b.StopTimer()
+	med := make([]time.Duration, len(targets))
+	for j, t := range targets {
+		med[j] = median(times[j])
+		b.ReportMetric(float64(med[j].Nanoseconds())/1e3, t.metric)
+	}
+	b.ReportMetric(float64((med[1]-med[0]).Nanoseconds())/1e3, "overhead-µs")
+}
+
+// BenchmarkColdInterleaved starts environments with and without the log
+// pipe in turn and reports each one's median time to the first GET /next.
+func BenchmarkColdInterleaved(b *testing.B) {
+	pipe, attach := newExecutor(b), newExecutorWith(b, Options{NoLogPipe: true})
+	n := newNextServer(b, pipe.HostIP())
+	times := [2][]time.Duration{}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		for j, x := range []*Executor{pipe, attach} {
+			env := "bench-" + strconv.Itoa(i) + "-" + strconv.Itoa(j)
+			api := n.addr + "/" + env
+			got := n.expect(env)
+			start := time.Now()
+			e, err := x.Start(context.Background(), lambda.EnvSpec{
+				Function: "bench", EnvID: env, Generation: 1, Dir: handlerDir("echo"), MemoryMB: 128,
+				Environ: []string{"AWS_LAMBDA_RUNTIME_API=" + api, "PATH=/usr/bin:/bin"}, RuntimeAPI: api, Output: io.Discard,
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			select {
+			case <-got:
+			case <-e.Done():
+				b.Fatalf("environment exited: %v", e.Err())
+			case <-time.After(30 * time.Second):
+				b.Fatal("no GET /next")
+			}
+			times[j] = append(times[j], time.Since(start))
+			b.StopTimer()
+			_ = e.Kill()
+			<-e.Done()
+			b.StartTimer()
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(median(times[0]).Microseconds())/1000, "pipe-ms")
+	b.ReportMetric(float64(median(times[1]).Microseconds())/1000, "attach-ms")
 }

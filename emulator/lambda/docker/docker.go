@@ -7,6 +7,13 @@
 // present locally, or else slsx's own minimal runtime image, built on first
 // use from an in-memory context (FROM scratch, CA certificates, /etc/passwd).
 //
+// Output: on a Linux Docker Engine each container writes its stdout and
+// stderr into a FIFO that slsx reads directly, through a small static
+// entrypoint mounted into the container (see logpipe.go), so an
+// invocation's log is complete when its response arrives. Elsewhere
+// (Docker Desktop, remote daemons, no Go toolchain to build the
+// entrypoint) output comes through Docker's attach stream.
+//
 // Networking: a container reaches slsx through HostAlias
 // (host.docker.internal, mapped to the bridge gateway with
 // "host-gateway"), so the Runtime API and the AWS edge must listen on an
@@ -62,6 +69,9 @@ type Options struct {
 	// Client is the Docker API client; nil means one from the environment
 	// (DOCKER_HOST, DOCKER_API_VERSION..., else /var/run/docker.sock).
 	Client *client.Client
+	// NoLogPipe reads containers' output from Docker's attach stream only,
+	// as on Docker Desktop, instead of through a log pipe (see logpipe.go).
+	NoLogPipe bool
 }
 
 // Executor runs lambda environments as containers. It is safe for
@@ -77,6 +87,7 @@ type Executor struct {
 	desktop  bool   // Docker Desktop: the alias reaches the host's loopback
 	gateway  string // bridge gateway IP ("" when unknown)
 	images   imageCache
+	pipes    pipeSupport
 	cgroups  cgroupLayout
 	removals sync.WaitGroup // background removals of exited containers
 	// stopStarts is cancelled by Interrupt: starts in flight fail.
@@ -128,8 +139,15 @@ func New(ctx context.Context, opts Options) (*Executor, error) {
 		x.gateway = bridgeGateway(nw)
 	}
 	x.cgroups = detectCgroups(info.CgroupVersion, info.CgroupDriver)
+	x.pipes.init(x, opts.NoLogPipe, x.cli.DaemonHost(), info.Architecture)
+	if x.pipes.reason != "" {
+		x.log.Debug("no log pipe: output goes through the attach stream", "reason", x.pipes.reason)
+	}
 	x.images.x = x
 	x.stopStarts, x.interrupt = context.WithCancel(context.Background())
+	// The shim is built (or found in the cache) while slsx builds the
+	// functions, rather than during the first cold start.
+	go x.pipes.prepare(x.stopStarts, false)
 	return x, nil
 }
 
@@ -217,16 +235,19 @@ func (x *Executor) Close(ctx context.Context) error {
 	x.interrupt()
 	x.waitRemovals(ctx)
 	err := x.removeWhere(ctx, func(l map[string]string) bool { return l[LabelInstance] == x.instance })
+	x.pipes.close()
 	x.closeClient()
 	return err
 }
 
 // Cleanup removes containers that slsx runs left behind: every slsx
 // container of instance, and every slsx container whose slsx process (its
-// slsx.pid label, on this host) is no longer running. Call it at start
-// with this run's instance to reap what a killed slsx left.
+// slsx.pid label, on this host) is no longer running, with the log pipe
+// directories of those runs. Call it at start with this run's instance to
+// reap what a killed slsx left.
 func (x *Executor) Cleanup(ctx context.Context, instance string) error {
 	x.waitRemovals(ctx)
+	removeStalePipeDirs()
 	return x.removeWhere(ctx, func(l map[string]string) bool {
 		if instance != "" && l[LabelInstance] == instance {
 			return true

@@ -106,7 +106,7 @@ func TestExitError(t *testing.T) {
 func TestNanoCPUs(t *testing.T) {
 	x := &Executor{alias: DefaultHostAlias}
 	for mb, want := range map[int]int64{128: minNanoCPUs, 1769: 1e9, 3538: 2e9, 10240: int64(10240) * 1e9 / 1769} {
-		_, hc := x.containerConfig(lambda.EnvSpec{MemoryMB: mb, Dir: "/x"}, "img")
+		_, hc := x.containerConfig(lambda.EnvSpec{MemoryMB: mb, Dir: "/x"}, "img", ioMounts{})
 		if hc.NanoCPUs != want || hc.Memory != int64(mb)<<20 || hc.MemorySwap != hc.Memory {
 			t.Errorf("%d MB: nano %d mem %d swap %d", mb, hc.NanoCPUs, hc.Memory, hc.MemorySwap)
 		}

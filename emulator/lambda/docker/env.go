@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -30,10 +32,11 @@ const (
 	// tmpSize is Lambda's default ephemeral storage.
 	tmpSize = "512m"
 	// outputQuiet is how long SyncOutput waits without new output before it
-	// considers the log stream drained. Output reaches slsx through the
-	// daemon (container pipe -> shim -> dockerd -> attach stream), so unlike
-	// a local pipe there is nothing to read synchronously; lines in flight
-	// arrive well within this window on a local daemon.
+	// considers the attach stream drained, when there is no log pipe.
+	// Output then reaches slsx through the daemon (container pipe ->
+	// containerd shim -> dockerd -> attach stream), so unlike a pipe there
+	// is nothing to read synchronously; lines in flight arrive well within
+	// this window on a local daemon.
 	outputQuiet = time.Millisecond
 	// outputSyncMax bounds SyncOutput against a handler that never stops
 	// writing.
@@ -41,6 +44,12 @@ const (
 	// drainAfterExit bounds how long Done waits for the log stream to end
 	// after the container exited.
 	drainAfterExit = 2 * time.Second
+	// peakInterval rate-limits reads of the cgroup's memory peak, as the
+	// process executor does for /proc: the read (open, read, close of a
+	// cgroup file) costs about 30 µs, a quarter of docker's warm-invoke
+	// overhead. The peak only grows, so a value up to this old is a close
+	// lower bound; it is read again when the container exits.
+	peakInterval = 100 * time.Millisecond
 	// removeTimeout bounds the removal of an exited container.
 	removeTimeout = 30 * time.Second
 )
@@ -51,13 +60,38 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	if x.stopStarts.Err() != nil {
 		return nil, fmt.Errorf("start container for %s: %w", spec.Function, errInterrupted)
 	}
-	id, att, wait, waitErr, err := x.create(ctx, spec)
-	if err != nil {
+	shim, dir, ok := x.pipes.prepare(ctx, true)
+	if !ok {
+		return x.start(ctx, spec, ioMounts{}, "")
+	}
+	// The shim is the entrypoint now, so a bootstrap that cannot run would
+	// only show once the shim executes it; say it here, as the container's
+	// start would.
+	if err := checkBootstrap(filepath.Join(spec.Dir, "bootstrap")); err != nil {
+		return nil, fmt.Errorf("create container for %s: %w", spec.Function, err)
+	}
+	name := containerName(spec.Function, spec.EnvID, x.instance)
+	c, err := x.start(ctx, spec, ioMounts{shim: shim, pipe: filepath.Join(dir, name)}, name)
+	if err == nil || ctx.Err() != nil || x.stopStarts.Err() != nil {
+		return c, err
+	}
+	// Some hosts refuse the mounts or the shim (SELinux labels, user
+	// namespace remapping, a noexec cache): when the container starts
+	// without them, they were the cause, and the run does without.
+	c2, err2 := x.start(ctx, spec, ioMounts{}, name+"-attach")
+	if err2 != nil {
 		return nil, err
 	}
+	x.pipes.disable(fmt.Errorf("containers start only without the log pipe: %w", err))
+	return c2, nil
+}
+
+// start runs one container; with m set, its output comes through the log
+// pipe m.pipe, else through the attach stream alone. name is the
+// container's name.
+func (x *Executor) start(ctx context.Context, spec lambda.EnvSpec, m ioMounts, name string) (lambda.Env, error) {
 	c := &ctrEnv{
 		x:     x,
-		id:    id,
 		fn:    spec.Function,
 		env:   spec.EnvID,
 		dst:   spec.Output,
@@ -67,8 +101,31 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	if c.dst == nil {
 		c.dst = io.Discard
 	}
+	if name == "" {
+		name = containerName(spec.Function, spec.EnvID, x.instance)
+	}
+	if m.pipe != "" {
+		p, err := openLogPipe(m.pipe, x.pipes.mode, &c.out, c.dst)
+		if err != nil {
+			x.log.Warn("no log pipe for this environment; output goes through the attach stream", "function", spec.Function, "env", spec.EnvID, "err", err)
+			m = ioMounts{}
+		} else {
+			c.pipe = p
+		}
+	}
+	id, att, wait, waitErr, err := x.create(ctx, spec, m, name)
+	if err != nil {
+		if c.pipe != nil {
+			c.pipe.close()
+		}
+		return nil, err
+	}
+	c.id = id
 	c.cg = x.cgroups.memoryPeakFile(id)
 	go c.copyOutput(att.Reader, att.Close)
+	if c.pipe != nil {
+		go c.pipe.readLoop()
+	}
 	// Only the start is interrupted, not the create: a create abandoned
 	// half-way may still complete in the daemon, out of Close's sight,
 	// while a container whose start is abandoned is known and removed.
@@ -77,6 +134,9 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	defer context.AfterFunc(x.stopStarts, cancel)()
 	if err := x.cli.ContainerStart(startCtx, id, container.StartOptions{}); err != nil {
 		att.Close()
+		if c.pipe != nil {
+			c.pipe.close()
+		}
 		x.removeLater(id)
 		return nil, fmt.Errorf("start container for %s: %w", spec.Function, err)
 	}
@@ -84,19 +144,31 @@ func (x *Executor) Start(ctx context.Context, spec lambda.EnvSpec) (lambda.Env, 
 	return c, nil
 }
 
+// checkBootstrap fails when path (on the host, mounted into the container
+// as it is) is missing or not executable.
+func checkBootstrap(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() || fi.Mode()&0o111 == 0 {
+		return &os.PathError{Op: "exec", Path: path, Err: syscall.EACCES}
+	}
+	return nil
+}
+
 // errInterrupted is why a Start after Interrupt fails.
 var errInterrupted = errors.New("slsx is shutting down")
 
 // create resolves the image and creates the container, rebuilding the
 // runtime image once if it disappeared since it was last seen.
-func (x *Executor) create(ctx context.Context, spec lambda.EnvSpec) (string, hijacked, <-chan container.WaitResponse, <-chan error, error) {
+func (x *Executor) create(ctx context.Context, spec lambda.EnvSpec, mounts ioMounts, name string) (string, hijacked, <-chan container.WaitResponse, <-chan error, error) {
 	for attempt := 0; ; attempt++ {
 		img, err := x.images.resolve(ctx, spec.Image)
 		if err != nil {
 			return "", hijacked{}, nil, nil, err
 		}
-		cfg, host := x.containerConfig(spec, img)
-		name := containerName(spec.Function, spec.EnvID, x.instance)
+		cfg, host := x.containerConfig(spec, img, mounts)
 		created, err := x.cli.ContainerCreate(ctx, cfg, host, nil, nil, name)
 		if err != nil {
 			if client.IsErrNotFound(err) && attempt == 0 {
@@ -125,8 +197,13 @@ type hijacked struct {
 	Close  func()
 }
 
+// ioMounts are the host paths of a container's log pipe and of the shim
+// that connects the bootstrap to it; zero when output goes through the
+// attach stream alone.
+type ioMounts struct{ shim, pipe string }
+
 // containerConfig is the container of one environment.
-func (x *Executor) containerConfig(spec lambda.EnvSpec, image string) (*container.Config, *container.HostConfig) {
+func (x *Executor) containerConfig(spec lambda.EnvSpec, image string, m ioMounts) (*container.Config, *container.HostConfig) {
 	mem := int64(spec.MemoryMB) << 20
 	nano := int64(spec.MemoryMB) * 1e9 / mbPerVCPU
 	if nano < minNanoCPUs {
@@ -170,6 +247,13 @@ func (x *Executor) containerConfig(spec lambda.EnvSpec, image string) (*containe
 	}
 	if mem == 0 {
 		host.Resources.MemorySwap = 0
+	}
+	if m.shim != "" {
+		cfg.Entrypoint = []string{shimTarget, "/var/task/bootstrap"}
+		host.Mounts = append(host.Mounts,
+			mount.Mount{Type: mount.TypeBind, Source: m.shim, Target: shimTarget, ReadOnly: true},
+			mount.Mount{Type: mount.TypeBind, Source: m.pipe, Target: pipeTarget},
+		)
 	}
 	if x.alias != "" && !isIP(x.alias) {
 		host.ExtraHosts = []string{x.alias + ":host-gateway"}
@@ -219,6 +303,11 @@ type ctrEnv struct {
 	dst io.Writer
 	cg  string // cgroup memory peak file, "" when not reachable
 
+	// out serialises writes to dst: the log pipe's reader and the attach
+	// stream's copier both write there.
+	out  sync.Mutex
+	pipe *logPipe // nil: the attach stream carries all output
+
 	done  chan struct{}
 	drain chan struct{} // closed when the output stream ended
 	err   error
@@ -227,6 +316,7 @@ type ctrEnv struct {
 	exited  atomic.Bool
 	lastOut atomic.Int64 // unix nanos of the last output received
 	peak    atomic.Int64 // bytes
+	peakAt  atomic.Int64 // when the cgroup's peak was last read, unix ns
 	statsIn atomic.Bool  // a stats read is in flight
 }
 
@@ -262,8 +352,10 @@ func (c *ctrEnv) Terminate() error { return c.signal("SIGTERM") }
 type outWriter struct{ c *ctrEnv }
 
 func (w outWriter) Write(p []byte) (int, error) {
+	w.c.out.Lock()
 	w.c.lastOut.Store(time.Now().UnixNano())
 	_, _ = w.c.dst.Write(p)
+	w.c.out.Unlock()
 	return len(p), nil
 }
 
@@ -279,9 +371,14 @@ func (c *ctrEnv) copyOutput(r io.Reader, closeFn func()) {
 	}
 }
 
-// SyncOutput implements lambda.Env: it returns once the stream has been
-// quiet for outputQuiet since the call (or the last byte), or has ended.
+// SyncOutput implements lambda.Env. With a log pipe that the shim
+// announced on, it reads what is left in the pipe, which is exact. Else it
+// returns once the attach stream has been quiet for outputQuiet since the
+// call (or the last byte), or has ended.
 func (c *ctrEnv) SyncOutput() {
+	if c.pipe != nil && c.pipe.sync() {
+		return
+	}
 	start := time.Now()
 	deadline := start.Add(outputSyncMax)
 	for {
@@ -309,8 +406,11 @@ func (c *ctrEnv) SyncOutput() {
 func (c *ctrEnv) MaxMemoryMB() int {
 	if !c.exited.Load() {
 		if c.cg != "" {
-			if b, ok := readCgroupInt(c.cg); ok {
-				c.storePeak(b)
+			now := time.Now().UnixNano()
+			if last := c.peakAt.Load(); now-last >= int64(peakInterval) && c.peakAt.CompareAndSwap(last, now) {
+				if b, ok := readCgroupInt(c.cg); ok {
+					c.storePeak(b)
+				}
 			}
 		} else if c.statsIn.CompareAndSwap(false, true) {
 			go func() {
@@ -361,6 +461,9 @@ func (c *ctrEnv) wait(wait <-chan container.WaitResponse, waitErr <-chan error) 
 		}
 	}
 	c.exited.Store(true)
+	if c.pipe != nil {
+		c.pipe.close()
+	}
 	select {
 	case <-c.drain:
 	case <-time.After(drainAfterExit):

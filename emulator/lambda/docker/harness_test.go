@@ -65,11 +65,15 @@ func handlerDir(name string) string { return filepath.Join(handlersDir, name) }
 
 // newExecutor returns an executor for this test, or skips the test when
 // Docker is unreachable (fails when SLSX_REQUIRE_DOCKER=1).
-func newExecutor(tb testing.TB) *Executor {
+func newExecutor(tb testing.TB) *Executor { return newExecutorWith(tb, Options{}) }
+
+// newExecutorWith is newExecutor with options (the instance is set here).
+func newExecutorWith(tb testing.TB, opts Options) *Executor {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	x, err := New(ctx, Options{Instance: "test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)})
+	opts.Instance = "test-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	x, err := New(ctx, opts)
 	if err != nil {
 		if errors.Is(err, ErrUnavailable) && os.Getenv("SLSX_REQUIRE_DOCKER") != "1" {
 			tb.Skipf("docker: %v", err)
@@ -92,11 +96,14 @@ func newExecutor(tb testing.TB) *Executor {
 // dockerTarget is the lambdatest target of this package's tests: every
 // harness gets its own executor (and so its own instance label), the
 // Runtime API and the edge on the bridge gateway as in slsx dev.
-func dockerTarget() lambdatest.Target {
+func dockerTarget() lambdatest.Target { return dockerTargetWith(Options{}) }
+
+// dockerTargetWith is dockerTarget with executor options.
+func dockerTargetWith(xopts Options) lambdatest.Target {
 	return lambdatest.Target{
 		Name: "docker",
 		Setup: func(tb testing.TB, opts *lambda.Options) []net.Listener {
-			x := newExecutor(tb)
+			x := newExecutorWith(tb, xopts)
 			opts.Executor = x
 			opts.RuntimeHost = net.JoinHostPort(x.HostIP(), "0")
 			return lambdatest.ListenPair(tb, x.HostIP())
@@ -144,7 +151,12 @@ func newHarness(tb testing.TB, opts lambda.Options) *harness {
 // harnessOf wraps a lambdatest harness.
 func harnessOf(lh *lambdatest.Harness) *harness {
 	h := &harness{Harness: lh, t: lh.TB, s: lh.S, edge: lh.EdgeURL, client: lh.Client}
-	h.x, _ = lh.Executor.(*Executor)
+	switch x := lh.Executor.(type) {
+	case *Executor:
+		h.x = x
+	case *recorder:
+		h.x = x.Executor
+	}
 	return h
 }
 

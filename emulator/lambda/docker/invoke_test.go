@@ -3,10 +3,12 @@ package docker
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/slsx/slsx/emulator/config"
 	"github.com/slsx/slsx/emulator/lambda"
@@ -53,6 +55,11 @@ func TestContainerSandbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	hc, cfg := ins.HostConfig, ins.Config
+	mounts := map[string]container.MountPoint{}
+	for _, m := range ins.Mounts {
+		mounts[m.Destination] = m
+	}
+	task, shim, pipe := mounts["/var/task"], mounts[shimTarget], mounts[pipeTarget]
 	checks := []struct {
 		what      string
 		got, want any
@@ -66,16 +73,19 @@ func TestContainerSandbox(t *testing.T) {
 		{"extra hosts", strings.Join(hc.ExtraHosts, ","), "host.docker.internal:host-gateway"},
 		{"user", cfg.User, "993:990"},
 		{"workdir", cfg.WorkingDir, "/var/task"},
-		{"entrypoint", strings.Join(cfg.Entrypoint, " "), "/var/task/bootstrap"},
+		{"entrypoint", strings.Join(cfg.Entrypoint, " "), shimTarget + " /var/task/bootstrap"},
 		{"image", cfg.Image, RuntimeImage()},
 		{"label managed", cfg.Labels[LabelManaged], "true"},
 		{"label instance", cfg.Labels[LabelInstance], h.x.Instance()},
 		{"label function", cfg.Labels[LabelFunction], "info"},
 		{"label generation", cfg.Labels["slsx.generation"], "3"},
-		{"mount count", len(ins.Mounts), 1},
-		{"mount target", ins.Mounts[0].Destination, "/var/task"},
-		{"mount source", ins.Mounts[0].Source, handlerDir("echo")},
-		{"mount read-only", ins.Mounts[0].RW, false},
+		{"mount count", len(ins.Mounts), 3},
+		{"task source", task.Source, handlerDir("echo")},
+		{"task read-only", task.RW, false},
+		{"shim source", shim.Source, h.x.pipes.shim},
+		{"shim read-only", shim.RW, false},
+		{"pipe in this run's directory", filepath.Dir(pipe.Source), h.x.pipes.dir},
+		{"pipe writable", pipe.RW, true},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
