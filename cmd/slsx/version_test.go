@@ -35,3 +35,24 @@ func TestVersionLdflags(t *testing.T) {
 		t.Errorf("version --json = %s, %v", out, err)
 	}
 }
+
+// TestReleaseTargetsBuild compiles slsx for the release platforms that
+// differ from this one in what the code must provide: Windows (no process
+// groups, FIFOs or non-blocking pipe reads) and macOS on arm64.
+// goreleaser builds all six targets; these two catch a file that only
+// builds on Linux.
+func TestReleaseTargetsBuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cross-compiles the binary")
+	}
+	for _, target := range [][2]string{{"windows", "amd64"}, {"darwin", "arm64"}} {
+		t.Run(target[0]+"_"+target[1], func(t *testing.T) {
+			t.Parallel()
+			build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(t.TempDir(), "slsx"), ".")
+			build.Env = append(build.Environ(), "CGO_ENABLED=0", "GOOS="+target[0], "GOARCH="+target[1])
+			if out, err := build.CombinedOutput(); err != nil {
+				t.Fatalf("GOOS=%s GOARCH=%s go build: %v\n%s", target[0], target[1], err, out)
+			}
+		})
+	}
+}

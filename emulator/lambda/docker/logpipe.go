@@ -303,7 +303,7 @@ const pipeSyncBudget = 16 * pipeChunk
 // read-write, so reads never see end-of-file while no container holds the
 // other end (before the shim opened it); the end is the container's exit.
 func openLogPipe(path string, mode os.FileMode, out *sync.Mutex, dst io.Writer) (*logPipe, error) {
-	if err := syscall.Mkfifo(path, 0o600); err != nil {
+	if err := mkfifo(path); err != nil {
 		return nil, fmt.Errorf("create log pipe: %w", err)
 	}
 	if err := os.Chmod(path, mode); err != nil {
@@ -357,7 +357,7 @@ func (p *logPipe) readAvailable(fd int, budget int) bool {
 			p.out.Unlock()
 			return false
 		}
-		n, err := syscall.Read(fd, p.buf)
+		n, err := readFD(fd, p.buf)
 		if n > 0 {
 			p.feed(p.buf[:n])
 			budget -= n
