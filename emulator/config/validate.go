@@ -35,6 +35,7 @@ func (l *loader) link() {
 	l.checkMounts()
 	l.linkSubscriptions(fnNames)
 	l.linkTriggers()
+	l.linkOnFailure()
 
 	sort.Slice(p.Functions, func(i, j int) bool { return p.Functions[i].Name < p.Functions[j].Name })
 	sort.Slice(p.APIs, func(i, j int) bool { return p.APIs[i].Name < p.APIs[j].Name })
