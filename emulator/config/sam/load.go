@@ -71,6 +71,9 @@ type triggerAt struct {
 	t         *config.StreamTrigger
 	streamARN string
 	path      string
+	// onFailure is DestinationConfig.OnFailure.Destination (a topic ARN),
+	// at onFailurePath.
+	onFailure, onFailurePath string
 }
 
 // ---- reporting
@@ -643,6 +646,18 @@ func (l *loader) streamEvent(fn *config.Function, props map[string]any, p string
 					l.errorf(fp, "%s is not a response type; use ReportBatchItemFailures", scalarString(x))
 				}
 			}
+		case "FilterCriteria":
+			t.Filters = l.filterCriteria(v, fp)
+		case "MaximumRecordAgeInSeconds":
+			if n, ok := l.integer(v, fp, -1, 604800, " (seconds; -1 keeps records until they expire)"); ok {
+				if n >= 0 && n < 60 {
+					l.errorf(fp, "%d is out of range; use -1 or 60 to 604800 (seconds)", n)
+				} else if n > 0 {
+					t.MaximumRecordAge = time.Duration(n) * time.Second
+				}
+			}
+		case "DestinationConfig":
+			l.destinationConfig(&ta, v, fp)
 		default:
 			return false
 		}
@@ -1464,6 +1479,9 @@ func (l *loader) linkTriggers() {
 			l.errorf(ta.path+".Stream", "table %q has no stream; set its StreamSpecification, e.g. StreamViewType: NEW_AND_OLD_IMAGES", name)
 		default:
 			ta.t.Table = name
+			if ta.onFailure != "" && !l.linkOnFailure(ta) {
+				continue
+			}
 			l.p.StreamTriggers = append(l.p.StreamTriggers, ta.t)
 		}
 	}
