@@ -6,9 +6,9 @@ import (
 	"unicode/utf8"
 )
 
-// MaxPatternBytes is the length limit of one Lambda event-source filter
+// MaxPatternChars is the length limit of one Lambda event-source filter
 // pattern (Lambda API reference, Filter.Pattern: at most 4096).
-const MaxPatternBytes = 4096
+const MaxPatternChars = 4096
 
 // ParsePattern validates a Lambda event-source mapping filter pattern
 // (FilterCriteria.Filters[].Pattern). Lambda filter rules are the
@@ -18,11 +18,11 @@ const MaxPatternBytes = 4096
 // combinations do not apply; Lambda's pattern length limit does. Errors are
 // *Error.
 func ParsePattern(pattern []byte) (*Policy, error) {
-	if len(pattern) > MaxPatternBytes {
-		return nil, errf("pattern is %d characters; Lambda allows %d", len(pattern), MaxPatternBytes)
-	}
 	if !utf8.Valid(pattern) {
 		return nil, errf("failed to parse JSON. Invalid UTF-8 character")
+	}
+	if n := utf8.RuneCount(pattern); n > MaxPatternChars {
+		return nil, errf("pattern is %d characters; Lambda allows %d", n, MaxPatternChars)
 	}
 	v, err := decodeStrict(pattern)
 	if err != nil {
