@@ -25,6 +25,9 @@ const streamFile = `functions:
                 NewImage:
                   total:
                     N: [{exists: true}]
+  audit:
+    handler: ./audit
+    events:
       - dynamodb: {table: users, maximumRecordAge: -1}
 tables:
   users: {hashKey: id, stream: NEW_AND_OLD_IMAGES}
@@ -98,6 +101,8 @@ func TestStreamTriggerExtraErrors(t *testing.T) {
 			"slsx.yaml:7: functions.users.events[0].dynamodb.onFailure: topic 'alerts.fifo' is FIFO; Lambda sends discarded stream batches only to standard topics"},
 		{"on failure bad name", fn + "          onFailure: 'a b'\n" + tbl,
 			"slsx.yaml:7: functions.users.events[0].dynamodb.onFailure: topic 'a b' is not a topic name; use 1 to 256 letters, digits, '-' or '_'"},
+		{"two triggers of one stream", fn + "      - dynamodb: tbl\n" + tbl,
+			"slsx.yaml:7: functions.users.events[1].dynamodb: table 'tbl' already triggers function 'users' on line 6; Lambda keeps one event source mapping per stream and function (merge the two, using filters)"},
 		{"on failure a list", fn + "          onFailure: [a]\n" + tbl,
 			"slsx.yaml:7: functions.users.events[0].dynamodb.onFailure: must be a string; got a list"},
 	} {

@@ -1467,9 +1467,11 @@ func (l *loader) linkTriggers() {
 	for _, t := range l.p.Tables {
 		tables[t.Name] = t
 	}
+	seen := map[string]string{} // table, function -> event path
 	for _, ta := range l.triggers {
 		name := tableFromStreamARN(ta.streamARN)
 		t := tables[name]
+		first, dup := seen[name+"\x00"+ta.t.Function]
 		switch {
 		case name == "":
 			l.errorf(ta.path+".Stream", "%q is not a DynamoDB stream ARN; use !GetAtt MyTable.StreamArn", ta.streamARN)
@@ -1477,7 +1479,11 @@ func (l *loader) linkTriggers() {
 			l.errorf(ta.path+".Stream", "table %q is not declared in this template", name)
 		case t.StreamView == "":
 			l.errorf(ta.path+".Stream", "table %q has no stream; set its StreamSpecification, e.g. StreamViewType: NEW_AND_OLD_IMAGES", name)
+		case dup:
+			// Lambda refuses a second mapping of one stream to one function.
+			l.errorf(ta.path+".Stream", "table %q already triggers %s through %s; Lambda keeps one event source mapping per stream and function (merge the two, using FilterCriteria)", name, ta.t.Function, first)
 		default:
+			seen[name+"\x00"+ta.t.Function] = strings.TrimSuffix(ta.path, ".Properties")
 			ta.t.Table = name
 			if ta.onFailure != "" && !l.linkOnFailure(ta) {
 				continue

@@ -40,6 +40,12 @@ Resources:
               Filters:
                 - Pattern: '{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"status": {"S": [{"prefix": "paid"}]}}}}'
                 - Pattern: {eventName: [REMOVE]}
+  G:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: provided.al2023
+      CodeUri: ./g
+      Events:
         T:
           Type: DynamoDB
           Properties: {Stream: !GetAtt Tbl.StreamArn, StartingPosition: LATEST, MaximumRecordAgeInSeconds: -1}
@@ -60,7 +66,7 @@ func TestStreamEventExtras(t *testing.T) {
 				`{"eventName":["REMOVE"]}`,
 			},
 			MaximumRecordAge: time.Hour, OnFailureTopic: "Failures"},
-		{Table: "orders", Function: "F", BatchSize: 100, StartingPosition: "LATEST", MaximumRetryAttempts: -1, Enabled: true},
+		{Table: "orders", Function: "G", BatchSize: 100, StartingPosition: "LATEST", MaximumRetryAttempts: -1, Enabled: true},
 	})
 	if len(p.Topics) != 1 || p.Topics[0].Name != "Failures" {
 		t.Errorf("topics %+v", p.Topics)
@@ -97,6 +103,8 @@ func TestStreamEventExtraErrors(t *testing.T) {
 		{"destination fifo", head + "            DestinationConfig: {OnFailure: {Type: SNS, Destination: !Ref Q}}\n" +
 			"  Q:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: q.fifo, FifoTopic: true}\n",
 			`template.yaml:20: ` + path + `DestinationConfig.OnFailure.Destination: topic "q.fifo" is FIFO; Lambda sends discarded stream batches only to standard topics`},
+		{"two mappings of one stream", head + "        T: {Type: DynamoDB, Properties: {Stream: !GetAtt Tbl.StreamArn, StartingPosition: LATEST}}\n",
+			`template.yaml:20: F.Properties.Events.T.Properties.Stream: table "Tbl" already triggers F through F.Properties.Events.S; Lambda keeps one event source mapping per stream and function (merge the two, using FilterCriteria)`},
 		{"destination type", head + "            DestinationConfig: {OnFailure: {Type: Lambda, Destination: x}}\n",
 			`template.yaml:20: ` + path + `DestinationConfig.OnFailure.Type: "Lambda" is not a destination type; use SNS`},
 	} {
