@@ -49,7 +49,7 @@ type checkpoint struct {
 
 type mapping struct {
 	cfg     config.StreamTrigger
-	filters []*filter.Policy // parsed cfg.Filters
+	filters *filter.Patterns // parsed cfg.Filters
 	key     string
 	store   *cpStore
 	cancel  context.CancelFunc

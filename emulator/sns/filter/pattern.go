@@ -1,7 +1,6 @@
 package filter
 
 import (
-	"bytes"
 	"encoding/json"
 	"unicode/utf8"
 )
@@ -41,21 +40,86 @@ func ParsePattern(pattern []byte) (*Policy, error) {
 }
 
 // MatchAny reports whether the JSON object doc matches at least one of
-// patterns (Lambda: a record passes when any filter matches). It decodes
-// doc once for all of them. No patterns means everything matches; a doc
-// that is not a JSON object matches none.
+// patterns (Lambda: a record passes when any filter matches). To match
+// many documents, prepare the set once with NewPatterns.
 func MatchAny(patterns []*Policy, doc []byte) bool {
-	if len(patterns) == 0 {
+	return NewPatterns(patterns).Match(doc)
+}
+
+// Patterns is a set of filter patterns matched as one: a document passes
+// when any pattern matches. It decodes of each document only the members
+// some pattern reads (a DynamoDB record's images are mostly attributes no
+// pattern names), so matching costs little more than scanning the bytes.
+type Patterns struct {
+	ps   []*Policy
+	need *need
+}
+
+// need says which parts of a JSON value the patterns read: all of it, or
+// only some members of an object (of each object of an array).
+type need struct {
+	full bool
+	sub  map[string]*need
+}
+
+// NewPatterns prepares ps for matching; nil entries are ignored.
+func NewPatterns(ps []*Policy) *Patterns {
+	set := &Patterns{need: &need{sub: map[string]*need{}}}
+	for _, p := range ps {
+		if p != nil {
+			set.ps = append(set.ps, p)
+			set.need.add(p.root)
+		}
+	}
+	return set
+}
+
+func (nd *need) add(n *node) {
+	for _, f := range n.fields {
+		c := nd.sub[f.key]
+		if c == nil {
+			c = &need{sub: map[string]*need{}}
+			nd.sub[f.key] = c
+		}
+		if f.sub != nil {
+			c.add(f.sub)
+		} else {
+			c.full = true
+		}
+	}
+	for _, alts := range n.ors {
+		for _, a := range alts {
+			nd.add(a)
+		}
+	}
+}
+
+// Len reports how many patterns the set holds.
+func (s *Patterns) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.ps)
+}
+
+// Match reports whether the JSON object doc matches at least one pattern.
+// An empty set matches everything; a doc that is not one JSON object
+// matches nothing.
+func (s *Patterns) Match(doc []byte) bool {
+	if s == nil || len(s.ps) == 0 {
 		return true
 	}
-	dec := json.NewDecoder(bytes.NewReader(doc))
-	dec.UseNumber()
-	var obj map[string]any
-	if err := dec.Decode(&obj); err != nil || obj == nil || dec.More() {
+	if !json.Valid(doc) {
 		return false
 	}
-	for _, p := range patterns {
-		if p != nil && p.root.matchObject(obj) {
+	sc := scanner{b: doc}
+	sc.ws()
+	if sc.b[sc.i] != '{' {
+		return false
+	}
+	obj := sc.object(s.need)
+	for _, p := range s.ps {
+		if p.root.matchObject(obj) {
 			return true
 		}
 	}
