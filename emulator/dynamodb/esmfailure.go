@@ -54,11 +54,12 @@ func (mp *mapping) match(recs []*streamRec, arn string) []*streamRec {
 }
 
 // expired returns how many records at the head of recs are older than
-// maxAge (0 = no limit). Records are in stream order, so the old ones are
-// a prefix.
+// maxAge; 0 means the stream's retention (24 h), after which a record a
+// mapping still retries has expired. Records are in stream order, so the
+// old ones are a prefix.
 func expired(recs []*streamRec, maxAge time.Duration, now time.Time) int {
 	if maxAge <= 0 {
-		return 0
+		maxAge = streamRetention
 	}
 	n := 0
 	for n < len(recs) && now.Sub(recs[n].at) > maxAge {
