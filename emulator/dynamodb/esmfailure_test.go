@@ -320,3 +320,22 @@ func TestStreamFailureThroughSNS(t *testing.T) {
 		t.Errorf("record %s", ev.Records[0].SNS.Message)
 	}
 }
+
+func TestExpired(t *testing.T) {
+	now := time.Now()
+	recs := []*streamRec{{at: now.Add(-25 * time.Hour)}, {at: now.Add(-2 * time.Minute)}, {at: now.Add(-30 * time.Second)}, {at: now}}
+	for _, tc := range []struct {
+		maxAge time.Duration
+		want   int
+	}{
+		{0, 1}, // no limit set: only what passed the 24 h retention
+		{time.Hour, 1},
+		{time.Minute, 2},
+		{10 * time.Second, 3},
+		{48 * time.Hour, 0},
+	} {
+		if got := expired(recs, tc.maxAge, now); got != tc.want {
+			t.Errorf("expired(maxAge %v) = %d, want %d", tc.maxAge, got, tc.want)
+		}
+	}
+}
