@@ -14,6 +14,7 @@ const streamFile = `functions:
       - dynamodb:
           table: users
           maximumRecordAge: 3600
+          tumblingWindow: 2m
           onFailure: failures
           filters:
             - {eventName: [INSERT, MODIFY]}
@@ -43,7 +44,7 @@ func TestStreamTriggerExtras(t *testing.T) {
 	}
 	got := p.StreamTriggers[0]
 	want := &StreamTrigger{Table: "users", Function: "users", BatchSize: 100, StartingPosition: "LATEST",
-		MaximumRetryAttempts: -1, Enabled: true, MaximumRecordAge: time.Hour, OnFailureTopic: "failures",
+		MaximumRetryAttempts: -1, Enabled: true, MaximumRecordAge: time.Hour, OnFailureTopic: "failures", TumblingWindow: 2 * time.Minute,
 		Filters: []string{
 			`{"eventName":["INSERT","MODIFY"]}`,
 			`{"dynamodb":{"NewImage":{"status":{"S":[{"prefix":"paid"}]}}}}`,
@@ -95,6 +96,8 @@ func TestStreamTriggerExtraErrors(t *testing.T) {
 			"slsx.yaml:7: functions.users.events[0].dynamodb.maximumRecordAge: '604801' is out of range; use 60s to 604800s"},
 		{"record age fraction", fn + "          maximumRecordAge: 60.5s\n" + tbl,
 			"slsx.yaml:7: functions.users.events[0].dynamodb.maximumRecordAge: '60.5s' is not a whole number of seconds; use e.g. 61s"},
+		{"tumbling window", fn + "          tumblingWindow: 901s\n" + tbl,
+			"slsx.yaml:7: functions.users.events[0].dynamodb.tumblingWindow: '901s' is out of range; use 0s to 900s"},
 		{"on failure fifo", fn + "          onFailure: alerts.fifo\n" + tbl,
 			"slsx.yaml:7: functions.users.events[0].dynamodb.onFailure: topic 'alerts.fifo' is FIFO; Lambda sends discarded stream batches only to standard topics"},
 		{"on failure declared fifo", fn + "          onFailure: alerts.fifo\n" + tbl + "topics:\n  alerts.fifo: {fifo: true}\n",

@@ -754,7 +754,7 @@ func (l *loader) dynamodbEvent(fn *Function, n *yaml.Node, p string) {
 		return
 	}
 	f := l.object(n, p, "table", "batchSize", "startingPosition", "batchWindow", "maximumRetryAttempts",
-		"bisectBatchOnFunctionError", "reportBatchItemFailures", "enabled", "filters", "maximumRecordAge", "onFailure")
+		"bisectBatchOnFunctionError", "reportBatchItemFailures", "enabled", "filters", "maximumRecordAge", "onFailure", "tumblingWindow")
 	name, ok := l.str(f["table"].val, join(p, "table"))
 	if !ok || name == "" {
 		if isNull(deref(f["table"].val)) {
@@ -798,6 +798,9 @@ func (l *loader) dynamodbEvent(fn *Function, n *yaml.Node, p string) {
 	}
 	if e, ok := f["maximumRecordAge"]; ok {
 		t.MaximumRecordAge = l.recordAge(e.val, join(p, "maximumRecordAge"))
+	}
+	if e, ok := f["tumblingWindow"]; ok {
+		t.TumblingWindow, _ = l.duration(e.val, join(p, "tumblingWindow"), 0, 900*time.Second, true)
 	}
 	if e, ok := f["onFailure"]; ok {
 		if v, ok := l.str(e.val, join(p, "onFailure")); ok {

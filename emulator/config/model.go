@@ -184,6 +184,10 @@ type StreamTrigger struct {
 	// OnFailureTopic names the standard SNS topic that gets a record of
 	// each discarded batch (DestinationConfig.OnFailure); "" for none.
 	OnFailureTopic string
+	// TumblingWindow, when set, groups records into windows of this length
+	// and carries the function's state from one invocation to the next
+	// within a window (TumblingWindowInSeconds, up to 900 s).
+	TumblingWindow time.Duration
 }
 
 // Equal reports whether two triggers are configured alike (a nil and an

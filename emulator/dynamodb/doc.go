@@ -84,5 +84,11 @@
 // the first failed one on are discarded, and with an on-failure topic the
 // AWS invocation record (requestContext, responseContext,
 // DDBStreamBatchInfo with the shard, sequence range and arrival times) is
-// published to it through the SNS service in-process.
+// published to it through the SNS service in-process. With a tumbling
+// window, batches never span windows (aligned on the clock, by record
+// creation time), the state the function returns is passed to its next
+// invocation in the window, and once the window is over a final
+// invocation (isFinalInvokeForWindow, no records) gets the state, which is
+// then dropped. Window state lives in memory: a restart or a changed
+// trigger starts the current window afresh.
 package dynamodb

@@ -50,6 +50,7 @@ type checkpoint struct {
 type mapping struct {
 	cfg     config.StreamTrigger
 	filters *filter.Patterns // parsed cfg.Filters
+	win     *window          // the open tumbling window; only runMapping touches it
 	key     string
 	store   *cpStore
 	cancel  context.CancelFunc
@@ -271,6 +272,12 @@ func (s *Service) runMapping(ctx context.Context, mp *mapping) {
 		}
 		recs, wake := st.after(cp.pos, cfg.BatchSize)
 		if len(recs) == 0 {
+			if mp.win != nil && !time.Now().Before(mp.win.end()) {
+				if !s.closeWindow(ctx, mp, st) {
+					return
+				}
+				continue
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -296,6 +303,15 @@ func (s *Service) runMapping(ctx context.Context, mp *mapping) {
 			}
 			recs, _ = st.after(cp.pos, cfg.BatchSize)
 		}
+		if cfg.TumblingWindow > 0 {
+			// A batch holds the records of one window; the previous
+			// window closes (its final invocation) before the next opens.
+			recs = sameWindow(recs, cfg.TumblingWindow)
+			start := windowStart(recs[0].at, cfg.TumblingWindow)
+			if mp.win != nil && !mp.win.start.Equal(start) && !s.closeWindow(ctx, mp, st) {
+				return
+			}
+		}
 		// Records no filter matches are done: the checkpoint moves past
 		// them, and an all-filtered batch invokes nothing.
 		end := recs[len(recs)-1].seq
@@ -307,10 +323,18 @@ func (s *Service) runMapping(ctx context.Context, mp *mapping) {
 		if capped := capPayload(recs, st.arn); len(capped) < len(recs) {
 			recs, end = capped, capped[len(capped)-1].seq
 		}
+		if cfg.TumblingWindow > 0 && mp.win == nil {
+			mp.win = &window{start: windowStart(recs[0].at, cfg.TumblingWindow), size: cfg.TumblingWindow, state: json.RawMessage("{}")}
+		}
 		if !s.deliver(ctx, mp, st, recs, 0) {
 			return
 		}
 		mp.setCheckpoint(checkpoint{arn: st.arn, pos: end})
+		// A state past its limit ends the window early; its next batch
+		// starts afresh in the same window.
+		if mp.win != nil && mp.win.early && !s.closeWindow(ctx, mp, st) {
+			return
+		}
 	}
 }
 
@@ -369,7 +393,7 @@ func (s *Service) deliver(ctx context.Context, mp *mapping, st *stream, recs []*
 				return true
 			}
 		}
-		out := s.invokeBatch(ctx, cfg, st, recs)
+		out := s.invokeBatch(ctx, mp, st, recs)
 		if out.errText == "" {
 			return true
 		}
@@ -427,7 +451,8 @@ type outcome struct {
 }
 
 // invokeBatch runs one invocation.
-func (s *Service) invokeBatch(ctx context.Context, cfg config.StreamTrigger, st *stream, recs []*streamRec) (out outcome) {
+func (s *Service) invokeBatch(ctx context.Context, mp *mapping, st *stream, recs []*streamRec) (out outcome) {
+	cfg := mp.cfg
 	trace := ""
 	for _, r := range recs {
 		if r.trace != "" {
@@ -445,9 +470,13 @@ func (s *Service) invokeBatch(ctx context.Context, cfg config.StreamTrigger, st 
 	if s.invoker == nil {
 		return outcome{errText: "no Lambda service to invoke " + cfg.Function, platform: true}
 	}
+	payload := buildEvent(recs, st.arn)
+	if mp.win != nil {
+		payload = mp.win.event(recs, st, false)
+	}
 	res, err := s.invoker.Invoke(ctx, lambda.Request{
 		Function: cfg.Function,
-		Payload:  buildEvent(recs, st.arn),
+		Payload:  payload,
 		Type:     lambda.RequestResponse,
 		Trigger:  "ddb:" + cfg.Table,
 		TraceID:  trace,
@@ -459,6 +488,12 @@ func (s *Service) invokeBatch(ctx context.Context, cfg config.StreamTrigger, st 
 	if res.FunctionError != "" {
 		out.errText = fmt.Sprintf("%s: %s", res.FunctionError, bytes.TrimSpace(res.Payload))
 		return out
+	}
+	if mp.win != nil {
+		if msg := mp.win.keepState(res.Payload); msg != "" {
+			out.errText = msg
+			return out
+		}
 	}
 	if cfg.ReportBatchItemFailures {
 		out.failedFrom, out.errText = batchItemFailures(res.Payload, recs)

@@ -658,6 +658,10 @@ func (l *loader) streamEvent(fn *config.Function, props map[string]any, p string
 			}
 		case "DestinationConfig":
 			l.destinationConfig(&ta, v, fp)
+		case "TumblingWindowInSeconds":
+			if n, ok := l.integer(v, fp, 0, 900, " (seconds)"); ok {
+				t.TumblingWindow = time.Duration(n) * time.Second
+			}
 		default:
 			return false
 		}
