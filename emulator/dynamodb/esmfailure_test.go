@@ -339,3 +339,25 @@ func TestExpired(t *testing.T) {
 		}
 	}
 }
+
+// TestFilterTTLDeletes uses the pattern the DynamoDB guide gives for
+// processing only TTL deletes: it reads the userIdentity a TTL delete
+// carries in the Lambda event.
+func TestFilterTTLDeletes(t *testing.T) {
+	recs := []*streamRec{
+		{seq: 1, body: []byte(`{"awsRegion":"us-east-1","dynamodb":{"Keys":{"pk":{"S":"a"}},"SequenceNumber":"000000000000000000001","SizeBytes":3,"StreamViewType":"KEYS_ONLY"},"eventID":"x","eventName":"REMOVE","eventSource":"aws:dynamodb","eventVersion":"1.1"`), ttl: true},
+		{seq: 2, body: []byte(`{"awsRegion":"us-east-1","dynamodb":{"Keys":{"pk":{"S":"b"}},"SequenceNumber":"000000000000000000002","SizeBytes":3,"StreamViewType":"KEYS_ONLY"},"eventID":"y","eventName":"REMOVE","eventSource":"aws:dynamodb","eventVersion":"1.1"`)},
+	}
+	filters, err := parseFilters([]string{`{"userIdentity":{"type":["Service"],"principalId":["dynamodb.amazonaws.com"]}}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := (&mapping{filters: filters}).match(recs, "arn:s")
+	if len(got) != 1 || got[0].seq != 1 {
+		t.Fatalf("matched %d records", len(got))
+	}
+	// Records a mapping is handed are never changed by filtering.
+	if !strings.HasSuffix(string(recs[0].body), `"eventVersion":"1.1"`) {
+		t.Error("record body modified")
+	}
+}
