@@ -106,6 +106,14 @@ func (s *Service) closeWindow(ctx context.Context, mp *mapping, st *stream) bool
 			mp.win = nil
 			return true
 		}
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		} else {
+			msg = res.FunctionError + ": " + string(bytes.TrimSpace(res.Payload))
+		}
+		s.log.Warn("tumbling window final invocation failed; the stream waits for it", "table", mp.cfg.Table,
+			"function", mp.cfg.Function, "attempt", attempt, "err", msg)
 		if ctx.Err() != nil || !sleepCtx(ctx, backoff(attempt)) {
 			return false
 		}
