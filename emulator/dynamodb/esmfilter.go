@@ -36,4 +36,3 @@ func (mp *mapping) match(recs []*streamRec, arn string) []*streamRec {
 	}
 	return out
 }
-
