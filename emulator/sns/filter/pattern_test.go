@@ -30,8 +30,8 @@ func TestPatternMatchesDynamoDBRecord(t *testing.T) {
 		{`{"dynamodb":{"NewImage":{"status":{"S":[{"equals-ignore-case":"paid"}]}}}}`, true},
 		{`{"dynamodb":{"NewImage":{"status":{"S":[{"anything-but":["PAID","REFUNDED"]}]}}}}`, false},
 		{`{"dynamodb":{"OldImage":{"status":{"S":[{"anything-but":{"prefix":"PA"}}]}}}}`, true},
-		// DynamoDB numbers are strings in the record, so numeric rules
-		// never match them (the Lambda guide says as much); the string does.
+		// DynamoDB numbers are strings in the record ({"N": "120"}), so a
+		// numeric rule does not match them; the string does.
 		{`{"dynamodb":{"NewImage":{"total":{"N":[{"numeric":[">",100]}]}}}}`, false},
 		{`{"dynamodb":{"NewImage":{"total":{"N":["120"]}}}}`, true},
 		{`{"dynamodb":{"SizeBytes":[{"numeric":[">",10,"<=",100]}]}}`, true},
