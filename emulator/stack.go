@@ -147,20 +147,21 @@ func New(opts Options) (*Stack, error) {
 		AsyncRetryBackoff: opts.AsyncRetryBackoff,
 		Logger:            opts.Logger,
 	})
-	s.DynamoDB, err = dynamodb.New(dynamodb.Options{
-		Identity: id, Bus: opts.Bus, DataDir: subdir(opts.DataDir, "dynamodb"), Invoker: s.Lambda, Logger: opts.Logger,
-	})
-	if err != nil {
-		s.awsLn.Close()
-		return nil, fmt.Errorf("open dynamodb data: %w", err)
-	}
 	s.SNS, err = sns.New(sns.Options{
 		Identity: id, Bus: opts.Bus, Invoker: s.Lambda, DataDir: subdir(opts.DataDir, "sns"), PublicURL: s.awsURL, Logger: opts.Logger,
 	})
 	if err != nil {
 		s.awsLn.Close()
-		s.DynamoDB.Close()
 		return nil, fmt.Errorf("open sns data: %w", err)
+	}
+	// SNS first: stream triggers publish their on-failure records to it.
+	s.DynamoDB, err = dynamodb.New(dynamodb.Options{
+		Identity: id, Bus: opts.Bus, DataDir: subdir(opts.DataDir, "dynamodb"), Invoker: s.Lambda, Publisher: s.SNS, Logger: opts.Logger,
+	})
+	if err != nil {
+		s.awsLn.Close()
+		s.SNS.Close()
+		return nil, fmt.Errorf("open dynamodb data: %w", err)
 	}
 
 	if p := opts.Project; p != nil && len(p.APIs) > 0 {
@@ -506,5 +507,6 @@ func (s *Stack) closeServices(ctx ...context.Context) error {
 	if len(ctx) > 0 {
 		c = ctx[0]
 	}
-	return errors.Join(s.Lambda.Close(c), s.SNS.Close(), s.DynamoDB.Close())
+	// DynamoDB before SNS: its stream triggers publish to SNS until stopped.
+	return errors.Join(s.Lambda.Close(c), s.DynamoDB.Close(), s.SNS.Close())
 }

@@ -19,6 +19,7 @@ func FuzzParse(f *testing.F) {
 	f.Add(full)
 	f.Add([]byte(fn + "    events: [{http: GET /a/{id}}, {sns: t}, {dynamodb: tbl}]\n" + tbl))
 	f.Add([]byte("functions:\n  a: &x {handler: ./a}\n  b: {<<: *x, memory: 256}\n"))
+	f.Add([]byte(streamFile))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := Parse("/proj", "slsx.yaml", data)
 		if err != nil {

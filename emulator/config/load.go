@@ -159,8 +159,10 @@ type loader struct {
 	routes   []at[*Route]
 	subs     []at[*Subscription]
 	triggers []at[*StreamTrigger]
-	auths    []at[*Authorizer]
-	topicAt  map[string]*yaml.Node
+	// onFailure are the triggers with an on-failure topic, at that field.
+	onFailure []at[*StreamTrigger]
+	auths     []at[*Authorizer]
+	topicAt   map[string]*yaml.Node
 }
 
 // at is a decoded value and the node and field path it came from.
@@ -752,7 +754,7 @@ func (l *loader) dynamodbEvent(fn *Function, n *yaml.Node, p string) {
 		return
 	}
 	f := l.object(n, p, "table", "batchSize", "startingPosition", "batchWindow", "maximumRetryAttempts",
-		"bisectBatchOnFunctionError", "reportBatchItemFailures", "enabled")
+		"bisectBatchOnFunctionError", "reportBatchItemFailures", "enabled", "filters", "maximumRecordAge", "onFailure", "tumblingWindow")
 	name, ok := l.str(f["table"].val, join(p, "table"))
 	if !ok || name == "" {
 		if isNull(deref(f["table"].val)) {
@@ -791,7 +793,93 @@ func (l *loader) dynamodbEvent(fn *Function, n *yaml.Node, p string) {
 			t.Enabled = v
 		}
 	}
+	if e, ok := f["filters"]; ok {
+		t.Filters = l.filterPatterns(e.val, join(p, "filters"))
+	}
+	if e, ok := f["maximumRecordAge"]; ok {
+		t.MaximumRecordAge = l.recordAge(e.val, join(p, "maximumRecordAge"))
+	}
+	if e, ok := f["tumblingWindow"]; ok {
+		t.TumblingWindow, _ = l.duration(e.val, join(p, "tumblingWindow"), 0, 900*time.Second, true)
+	}
+	if e, ok := f["onFailure"]; ok {
+		if v, ok := l.str(e.val, join(p, "onFailure")); ok {
+			t.OnFailureTopic = v
+			l.onFailure = append(l.onFailure, at[*StreamTrigger]{t, e.val, join(p, "onFailure")})
+		}
+	}
 	l.triggers = append(l.triggers, at[*StreamTrigger]{t, n, p})
+}
+
+// recordAge reads maximumRecordAge: -1 (keep until the records expire, the
+// default) or a duration of 60s to 604800s in whole seconds, Lambda's
+// MaximumRecordAgeInSeconds range.
+func (l *loader) recordAge(n *yaml.Node, p string) time.Duration {
+	if m := deref(n); m != nil && m.Kind == yaml.ScalarNode && strings.TrimSpace(m.Value) == "-1" {
+		return 0
+	}
+	v, ok := l.duration(n, p, 60*time.Second, 604800*time.Second, true)
+	if !ok {
+		return 0
+	}
+	return v
+}
+
+// filterPatterns reads a list of Lambda filter patterns, each a mapping or
+// a string holding a JSON object, and returns them as checked JSON.
+func (l *loader) filterPatterns(n *yaml.Node, p string) []string {
+	n = deref(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		l.errorf(n, p, "must be a list of patterns such as [{eventName: [INSERT]}]; got %s", describe(n))
+		return nil
+	}
+	if len(n.Content) > MaxStreamFilters {
+		l.errorf(n, p, "has %d patterns; Lambda allows at most %d per event source", len(n.Content), MaxStreamFilters)
+		return nil
+	}
+	var out []string
+	for i, item := range n.Content {
+		ip := index(p, i)
+		b := l.patternJSON(item, ip)
+		if b == nil {
+			continue
+		}
+		if msg := CheckFilterPattern(b); msg != "" {
+			l.errorf(item, ip, "%s", msg)
+			continue
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func (l *loader) patternJSON(n *yaml.Node, p string) []byte {
+	n = deref(n)
+	switch {
+	case n == nil || isNull(n):
+		l.errorf(n, p, "is empty; write a pattern such as {eventName: [INSERT]}")
+		return nil
+	case n.Kind == yaml.ScalarNode:
+		return []byte(n.Value)
+	case n.Kind != yaml.MappingNode:
+		l.errorf(n, p, "must be a pattern mapping such as {eventName: [INSERT]} or a JSON object string; got %s", describe(n))
+		return nil
+	}
+	// Node.Decode applies yaml.v3's guards against alias bombs and cycles.
+	var v any
+	if err := n.Decode(&v); err != nil {
+		l.errorf(n, p, "cannot be read: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		l.errorf(n, p, "cannot be written as JSON (keys must be strings, numbers finite): %v", err)
+		return nil
+	}
+	return b
 }
 
 // ---- topics and subscriptions

@@ -6,6 +6,7 @@ package config
 
 import (
 	"encoding/json"
+	"reflect"
 	"time"
 )
 
@@ -173,6 +174,29 @@ type StreamTrigger struct {
 	BisectBatchOnFunctionError bool
 	ReportBatchItemFailures    bool // FunctionResponseTypes: ReportBatchItemFailures
 	Enabled                    bool
+	// Filters are FilterCriteria patterns (JSON objects, already checked):
+	// a record reaches the function when it matches any of them; the others
+	// are skipped as processed. None delivers every record.
+	Filters []string
+	// MaximumRecordAge discards records older than this instead of
+	// invoking or retrying them; 0 (AWS's -1) keeps them until they expire.
+	MaximumRecordAge time.Duration
+	// OnFailureTopic names the standard SNS topic that gets a record of
+	// each discarded batch (DestinationConfig.OnFailure); "" for none.
+	OnFailureTopic string
+	// TumblingWindow, when set, groups records into windows of this length
+	// and carries the function's state from one invocation to the next
+	// within a window (TumblingWindowInSeconds, up to 900 s).
+	TumblingWindow time.Duration
+}
+
+// Equal reports whether two triggers are configured alike (a nil and an
+// empty Filters are alike).
+func (t StreamTrigger) Equal(o StreamTrigger) bool {
+	if len(t.Filters) == 0 && len(o.Filters) == 0 {
+		t.Filters, o.Filters = nil, nil
+	}
+	return reflect.DeepEqual(t, o)
 }
 
 // Function returns the named function, or nil.

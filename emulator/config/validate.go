@@ -35,6 +35,7 @@ func (l *loader) link() {
 	l.checkMounts()
 	l.linkSubscriptions(fnNames)
 	l.linkTriggers()
+	l.linkOnFailure()
 
 	sort.Slice(p.Functions, func(i, j int) bool { return p.Functions[i].Name < p.Functions[j].Name })
 	sort.Slice(p.APIs, func(i, j int) bool { return p.APIs[i].Name < p.APIs[j].Name })
@@ -205,14 +206,21 @@ func (l *loader) linkTriggers() {
 		tables[t.Name] = t
 		names = append(names, t.Name)
 	}
+	seen := map[string]int{} // table, function -> line
 	for _, tr := range l.triggers {
 		t := tables[tr.v.Table]
+		k := tr.v.Table + "\x00" + tr.v.Function
+		line, dup := seen[k]
 		switch {
 		case t == nil:
 			l.errorf(tr.n, tr.path, "table %s is not declared under tables%s", quote(tr.v.Table), suggest(tr.v.Table, names))
 		case t.StreamView == "":
 			l.errorf(tr.n, tr.path, "table %s has no stream; set tables.%s.stream, e.g. NEW_AND_OLD_IMAGES", quote(t.Name), t.Name)
+		case dup:
+			// Lambda refuses a second mapping of one stream to one function.
+			l.errorf(tr.n, tr.path, "table %s already triggers function %s on line %d; Lambda keeps one event source mapping per stream and function (merge the two, using filters)", quote(t.Name), quote(tr.v.Function), line)
 		default:
+			seen[k] = tr.n.Line
 			l.p.StreamTriggers = append(l.p.StreamTriggers, tr.v)
 		}
 	}

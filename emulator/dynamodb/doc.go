@@ -75,4 +75,20 @@
 // trigger is configured again are not skipped. A kill between a successful
 // invocation and its checkpoint write delivers that one batch again
 // (at-least-once, as on AWS).
+//
+// A mapping's FilterCriteria patterns are matched against each record as
+// the function would receive it; records no pattern matches are skipped
+// as processed (the checkpoint moves past them) and a batch left empty
+// invokes nothing. A batch is given up when its retries run out or its
+// records pass MaximumRecordAge (or the 24 h retention): the records from
+// the first failed one on are discarded, and with an on-failure topic the
+// AWS invocation record (requestContext, responseContext,
+// DDBStreamBatchInfo with the shard, sequence range and arrival times) is
+// published to it through the SNS service in-process. With a tumbling
+// window, batches never span windows (aligned on the clock, by record
+// creation time), the state the function returns is passed to its next
+// invocation in the window, and once the window is over a final
+// invocation (isFinalInvokeForWindow, no records) gets the state, which is
+// then dropped. Window state lives in memory: a restart or a changed
+// trigger starts the current window afresh.
 package dynamodb

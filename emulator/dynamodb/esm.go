@@ -16,6 +16,7 @@ import (
 
 	"github.com/slsx/slsx/emulator/config"
 	"github.com/slsx/slsx/emulator/lambda"
+	"github.com/slsx/slsx/emulator/sns/filter"
 	"github.com/slsx/slsx/emulator/telemetry"
 )
 
@@ -47,13 +48,15 @@ type checkpoint struct {
 }
 
 type mapping struct {
-	cfg    config.StreamTrigger
-	key    string
-	store  *cpStore
-	cancel context.CancelFunc
-	done   chan struct{}
-	cp     checkpoint
-	cpMu   sync.Mutex
+	cfg     config.StreamTrigger
+	filters *filter.Patterns // parsed cfg.Filters
+	win     *window          // the open tumbling window; only runMapping touches it
+	key     string
+	store   *cpStore
+	cancel  context.CancelFunc
+	done    chan struct{}
+	cp      checkpoint
+	cpMu    sync.Mutex
 }
 
 func newMappings(s *Service) *mappings {
@@ -164,7 +167,7 @@ func (s *Service) SetStreamTriggers(triggers []*config.StreamTrigger) {
 		want[mappingKey(t)] = c
 	}
 	for k, mp := range m.running {
-		if c, ok := want[k]; ok && c == mp.cfg {
+		if c, ok := want[k]; ok && c.Equal(mp.cfg) {
 			delete(want, k)
 			continue
 		}
@@ -180,8 +183,14 @@ func (s *Service) SetStreamTriggers(triggers []*config.StreamTrigger) {
 		return
 	}
 	for k, c := range want {
+		filters, err := parseFilters(c.Filters)
+		if err != nil {
+			// The loaders check patterns; this guards other callers.
+			s.log.Error("dynamodb stream trigger not started", "table", c.Table, "function", c.Function, "err", err)
+			continue
+		}
 		ctx, cancel := context.WithCancel(s.ctx)
-		mp := &mapping{cfg: c, key: k, store: m.checkpoints, cancel: cancel, done: make(chan struct{})}
+		mp := &mapping{cfg: c, filters: filters, key: k, store: m.checkpoints, cancel: cancel, done: make(chan struct{})}
 		if cp, ok := m.checkpoints.get(k); ok {
 			mp.cp = cp
 		}
@@ -263,6 +272,12 @@ func (s *Service) runMapping(ctx context.Context, mp *mapping) {
 		}
 		recs, wake := st.after(cp.pos, cfg.BatchSize)
 		if len(recs) == 0 {
+			if mp.win != nil && !time.Now().Before(mp.win.end()) {
+				if !s.closeWindow(ctx, mp, st) {
+					return
+				}
+				continue
+			}
 			select {
 			case <-ctx.Done():
 				return
@@ -288,11 +303,38 @@ func (s *Service) runMapping(ctx context.Context, mp *mapping) {
 			}
 			recs, _ = st.after(cp.pos, cfg.BatchSize)
 		}
-		recs = capPayload(recs, st.arn)
+		if cfg.TumblingWindow > 0 {
+			// A batch holds the records of one window; the previous
+			// window closes (its final invocation) before the next opens.
+			recs = sameWindow(recs, cfg.TumblingWindow)
+			start := windowStart(recs[0].at, cfg.TumblingWindow)
+			if mp.win != nil && !mp.win.start.Equal(start) && !s.closeWindow(ctx, mp, st) {
+				return
+			}
+		}
+		// Records no filter matches are done: the checkpoint moves past
+		// them, and an all-filtered batch invokes nothing.
+		end := recs[len(recs)-1].seq
+		recs = mp.match(recs, st.arn)
+		if len(recs) == 0 {
+			mp.setCheckpoint(checkpoint{arn: st.arn, pos: end})
+			continue
+		}
+		if capped := capPayload(recs, st.arn); len(capped) < len(recs) {
+			recs, end = capped, capped[len(capped)-1].seq
+		}
+		if cfg.TumblingWindow > 0 && mp.win == nil {
+			mp.win = &window{start: windowStart(recs[0].at, cfg.TumblingWindow), size: cfg.TumblingWindow, state: json.RawMessage("{}")}
+		}
 		if !s.deliver(ctx, mp, st, recs, 0) {
 			return
 		}
-		mp.setCheckpoint(checkpoint{arn: st.arn, pos: recs[len(recs)-1].seq})
+		mp.setCheckpoint(checkpoint{arn: st.arn, pos: end})
+		// A state past its limit ends the window early; its next batch
+		// starts afresh in the same window.
+		if mp.win != nil && mp.win.early && !s.closeWindow(ctx, mp, st) {
+			return
+		}
 	}
 }
 
@@ -314,31 +356,48 @@ func buildEvent(recs []*streamRec, arn string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, r.body...)
-		if r.ttl {
-			b = append(b, ttlIdentityLambda...)
-		}
-		b = append(b, `,"eventSourceARN":`...)
-		b = appendJSONString(b, arn)
-		b = append(b, '}')
+		b = r.appendLambda(b, arn)
 	}
 	return append(b, "]}"...)
 }
 
+// appendLambda appends the record as the Lambda event carries it.
+func (r *streamRec) appendLambda(b []byte, arn string) []byte {
+	b = append(b, r.body...)
+	if r.ttl {
+		b = append(b, ttlIdentityLambda...)
+	}
+	b = append(b, `,"eventSourceARN":`...)
+	b = appendJSONString(b, arn)
+	return append(b, '}')
+}
+
 // deliver invokes the function with recs until the batch succeeds or is
-// given up (retries exhausted); it returns false only when ctx ended.
-// attempts counts the failed invocations of this batch so far.
+// given up (retries exhausted, records too old); it returns false only
+// when ctx ended. attempts counts the failed invocations of this batch so
+// far.
 func (s *Service) deliver(ctx context.Context, mp *mapping, st *stream, recs []*streamRec, attempts int) bool {
 	cfg := mp.cfg
+	var last outcome // the latest failed invocation, for the failure record
 	for {
 		if ctx.Err() != nil {
 			return false
 		}
-		failedFrom, errText, platform := s.invokeBatch(ctx, cfg, st, recs)
-		if errText == "" {
+		if n := expired(recs, cfg.MaximumRecordAge, time.Now()); n > 0 {
+			// Records past MaximumRecordAge are neither invoked nor
+			// retried: they are discarded, oldest first.
+			s.discard(mp, st, recs[:n], condRecordAge, attempts, last)
+			mp.setCheckpoint(checkpoint{arn: st.arn, pos: recs[n-1].seq})
+			recs = recs[n:]
+			if len(recs) == 0 {
+				return true
+			}
+		}
+		out := s.invokeBatch(ctx, mp, st, recs)
+		if out.errText == "" {
 			return true
 		}
-		if platform {
+		if out.platform {
 			// Throttles and service errors retry without counting.
 			if !sleepCtx(ctx, backoff(attempts+1)) {
 				return false
@@ -346,17 +405,22 @@ func (s *Service) deliver(ctx context.Context, mp *mapping, st *stream, recs []*
 			continue
 		}
 		attempts++
+		last = out
 		if cfg.MaximumRetryAttempts >= 0 && attempts > cfg.MaximumRetryAttempts {
-			s.log.Warn("stream batch discarded after retries", "table", cfg.Table, "function", cfg.Function,
-				"records", len(recs), "attempts", attempts, "err", errText)
+			if out.failedFrom > 0 {
+				// What the partial response reported done stays done.
+				mp.setCheckpoint(checkpoint{arn: st.arn, pos: recs[out.failedFrom-1].seq})
+				recs = recs[out.failedFrom:]
+			}
+			s.discard(mp, st, recs, condRetries, attempts, last)
 			return true
 		}
-		if failedFrom > 0 {
+		if out.failedFrom > 0 {
 			// Partial batch response: everything before the lowest
 			// reported failure is done; the batch is split there (which
 			// is also what bisection does with a partial response).
-			mp.setCheckpoint(checkpoint{arn: st.arn, pos: recs[failedFrom-1].seq})
-			recs = recs[failedFrom:]
+			mp.setCheckpoint(checkpoint{arn: st.arn, pos: recs[out.failedFrom-1].seq})
+			recs = recs[out.failedFrom:]
 		} else if cfg.BisectBatchOnFunctionError && len(recs) > 1 {
 			half := len(recs) / 2
 			if !s.deliver(ctx, mp, st, recs[:half], attempts) {
@@ -376,10 +440,19 @@ func backoff(attempt int) time.Duration {
 	return min(d, retryMax)
 }
 
-// invokeBatch runs one invocation. It returns errText "" on success; with a
-// partial batch response failedFrom is the index of the lowest failed
-// record; platform marks errors that are not the function's.
-func (s *Service) invokeBatch(ctx context.Context, cfg config.StreamTrigger, st *stream, recs []*streamRec) (failedFrom int, errText string, platform bool) {
+// outcome is the result of one invocation of a batch. errText is "" on
+// success; with a partial batch response failedFrom is the index of the
+// lowest failed record; platform marks errors that are not the function's.
+type outcome struct {
+	failedFrom int
+	errText    string
+	platform   bool
+	res        lambda.Result
+}
+
+// invokeBatch runs one invocation.
+func (s *Service) invokeBatch(ctx context.Context, mp *mapping, st *stream, recs []*streamRec) (out outcome) {
+	cfg := mp.cfg
 	trace := ""
 	for _, r := range recs {
 		if r.trace != "" {
@@ -389,47 +462,59 @@ func (s *Service) invokeBatch(ctx context.Context, cfg config.StreamTrigger, st 
 	}
 	ev := telemetry.StreamBatch{At: telemetry.Now(), Table: cfg.Table, Function: cfg.Function, Records: len(recs), TraceID: trace}
 	defer func() {
-		ev.Err = errText
+		ev.Err = out.errText
 		if s.bus != nil {
 			s.bus.Publish(ev)
 		}
 	}()
 	if s.invoker == nil {
-		return 0, "no Lambda service to invoke " + cfg.Function, true
+		return outcome{errText: "no Lambda service to invoke " + cfg.Function, platform: true}
+	}
+	payload := buildEvent(recs, st.arn)
+	if mp.win != nil {
+		payload = mp.win.event(recs, st, false)
 	}
 	res, err := s.invoker.Invoke(ctx, lambda.Request{
 		Function: cfg.Function,
-		Payload:  buildEvent(recs, st.arn),
+		Payload:  payload,
 		Type:     lambda.RequestResponse,
 		Trigger:  "ddb:" + cfg.Table,
 		TraceID:  trace,
 	})
 	if err != nil {
-		return 0, err.Error(), true
+		return outcome{errText: err.Error(), platform: true}
 	}
+	out.res = res
 	if res.FunctionError != "" {
-		return 0, fmt.Sprintf("%s: %s", res.FunctionError, bytes.TrimSpace(res.Payload)), false
+		out.errText = fmt.Sprintf("%s: %s", res.FunctionError, bytes.TrimSpace(res.Payload))
+		return out
 	}
-	if !cfg.ReportBatchItemFailures {
-		return 0, "", false
+	if mp.win != nil {
+		if msg := mp.win.keepState(res.Payload); msg != "" {
+			out.errText = msg
+			return out
+		}
 	}
-	return batchItemFailures(res.Payload, recs)
+	if cfg.ReportBatchItemFailures {
+		out.failedFrom, out.errText = batchItemFailures(res.Payload, recs)
+	}
+	return out
 }
 
 // batchItemFailures interprets a ReportBatchItemFailures response.
-func batchItemFailures(payload []byte, recs []*streamRec) (int, string, bool) {
+func batchItemFailures(payload []byte, recs []*streamRec) (int, string) {
 	p := bytes.TrimSpace(payload)
 	if len(p) == 0 || string(p) == "null" {
-		return 0, "", false
+		return 0, ""
 	}
 	var resp struct {
 		BatchItemFailures []map[string]*string `json:"batchItemFailures"`
 	}
 	if err := json.Unmarshal(p, &resp); err != nil {
-		return 0, "", false // not a batch response: success
+		return 0, "" // not a batch response: success
 	}
 	if len(resp.BatchItemFailures) == 0 {
-		return 0, "", false
+		return 0, ""
 	}
 	lowest := -1
 	for _, f := range resp.BatchItemFailures {
@@ -444,11 +529,11 @@ func batchItemFailures(payload []byte, recs []*streamRec) (int, string, bool) {
 			}
 		}
 		if idx < 0 {
-			return 0, "invalid batchItemFailures itemIdentifier: the whole batch failed", false
+			return 0, "invalid batchItemFailures itemIdentifier: the whole batch failed"
 		}
 		if lowest < 0 || idx < lowest {
 			lowest = idx
 		}
 	}
-	return lowest, fmt.Sprintf("%d records reported as failed", len(recs)-lowest), false
+	return lowest, fmt.Sprintf("%d records reported as failed", len(recs)-lowest)
 }

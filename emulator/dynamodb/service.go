@@ -31,6 +31,7 @@ type Options struct {
 	Bus       *telemetry.Bus
 	DataDir   string         // "" keeps everything in memory
 	Invoker   lambda.Invoker // runs stream triggers; may be nil
+	Publisher Publisher      // SNS, for stream triggers' on-failure topics; may be nil
 	TTLPeriod time.Duration  // default DefaultTTLPeriod
 	Logger    *slog.Logger
 }
@@ -42,6 +43,7 @@ type Service struct {
 	log     *slog.Logger
 	dataDir string
 	invoker lambda.Invoker
+	pub     Publisher
 
 	mu     sync.RWMutex
 	tables map[string]*table
@@ -87,6 +89,7 @@ func New(opts Options) (*Service, error) {
 		log:     opts.Logger,
 		dataDir: opts.DataDir,
 		invoker: opts.Invoker,
+		pub:     opts.Publisher,
 		tables:  make(map[string]*table),
 		tokens:  newTokenCache(),
 		seq:     newSeqSource(),

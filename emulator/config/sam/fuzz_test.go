@@ -16,6 +16,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(header + "  F:\n    Type: AWS::Serverless::Function\n    Properties: {Runtime: go1.x, CodeUri: !Sub '${AWS::Region}'}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte(streamTemplate))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, _, err := Parse(dir, "template.yaml", data, map[string]string{"Stage": "prod"})

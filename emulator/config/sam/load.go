@@ -71,6 +71,9 @@ type triggerAt struct {
 	t         *config.StreamTrigger
 	streamARN string
 	path      string
+	// onFailure is DestinationConfig.OnFailure.Destination (a topic ARN),
+	// at onFailurePath.
+	onFailure, onFailurePath string
 }
 
 // ---- reporting
@@ -642,6 +645,22 @@ func (l *loader) streamEvent(fn *config.Function, props map[string]any, p string
 				} else {
 					l.errorf(fp, "%s is not a response type; use ReportBatchItemFailures", scalarString(x))
 				}
+			}
+		case "FilterCriteria":
+			t.Filters = l.filterCriteria(v, fp)
+		case "MaximumRecordAgeInSeconds":
+			if n, ok := l.integer(v, fp, -1, 604800, " (seconds; -1 keeps records until they expire)"); ok {
+				if n >= 0 && n < 60 {
+					l.errorf(fp, "%d is out of range; use -1 or 60 to 604800 (seconds)", n)
+				} else if n > 0 {
+					t.MaximumRecordAge = time.Duration(n) * time.Second
+				}
+			}
+		case "DestinationConfig":
+			l.destinationConfig(&ta, v, fp)
+		case "TumblingWindowInSeconds":
+			if n, ok := l.integer(v, fp, 0, 900, " (seconds)"); ok {
+				t.TumblingWindow = time.Duration(n) * time.Second
 			}
 		default:
 			return false
@@ -1452,9 +1471,11 @@ func (l *loader) linkTriggers() {
 	for _, t := range l.p.Tables {
 		tables[t.Name] = t
 	}
+	seen := map[string]string{} // table, function -> event path
 	for _, ta := range l.triggers {
 		name := tableFromStreamARN(ta.streamARN)
 		t := tables[name]
+		first, dup := seen[name+"\x00"+ta.t.Function]
 		switch {
 		case name == "":
 			l.errorf(ta.path+".Stream", "%q is not a DynamoDB stream ARN; use !GetAtt MyTable.StreamArn", ta.streamARN)
@@ -1462,8 +1483,15 @@ func (l *loader) linkTriggers() {
 			l.errorf(ta.path+".Stream", "table %q is not declared in this template", name)
 		case t.StreamView == "":
 			l.errorf(ta.path+".Stream", "table %q has no stream; set its StreamSpecification, e.g. StreamViewType: NEW_AND_OLD_IMAGES", name)
+		case dup:
+			// Lambda refuses a second mapping of one stream to one function.
+			l.errorf(ta.path+".Stream", "table %q already triggers %s through %s; Lambda keeps one event source mapping per stream and function (merge the two, using FilterCriteria)", name, ta.t.Function, first)
 		default:
+			seen[name+"\x00"+ta.t.Function] = strings.TrimSuffix(ta.path, ".Properties")
 			ta.t.Table = name
+			if ta.onFailure != "" && !l.linkOnFailure(ta) {
+				continue
+			}
 			l.p.StreamTriggers = append(l.p.StreamTriggers, ta.t)
 		}
 	}
