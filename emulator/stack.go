@@ -151,7 +151,8 @@ func New(opts Options) (*Stack, error) {
 		Identity: id, Bus: opts.Bus, Invoker: s.Lambda, DataDir: subdir(opts.DataDir, "sns"), PublicURL: s.awsURL, Logger: opts.Logger,
 	})
 	if err != nil {
-		s.awsLn.Close()
+		s.closeListeners()
+		s.Lambda.Close(context.Background())
 		return nil, fmt.Errorf("open sns data: %w", err)
 	}
 	// SNS first: stream triggers publish their on-failure records to it.
@@ -159,13 +160,15 @@ func New(opts Options) (*Stack, error) {
 		Identity: id, Bus: opts.Bus, DataDir: subdir(opts.DataDir, "dynamodb"), Invoker: s.Lambda, Publisher: s.SNS, Logger: opts.Logger,
 	})
 	if err != nil {
-		s.awsLn.Close()
+		s.closeListeners()
+		s.Lambda.Close(context.Background())
 		s.SNS.Close()
 		return nil, fmt.Errorf("open dynamodb data: %w", err)
 	}
 
 	if p := opts.Project; p != nil && len(p.APIs) > 0 {
 		if s.mainLn, err = listen(opts.Host, opts.APIPort, "api"); err != nil {
+			s.closeListeners()
 			s.closeServices()
 			return nil, err
 		}
@@ -490,16 +493,20 @@ func (s *Stack) Close(ctx context.Context) error {
 	}
 	wg.Wait()
 	if len(servers) == 0 {
-		// Never served: release the listeners New bound.
-		s.awsLn.Close()
-		if s.extraLn != nil {
-			s.extraLn.Close()
-		}
-		if s.mainLn != nil {
-			s.mainLn.Close()
+		s.closeListeners() // never served: release the listeners New bound
+	}
+	// DynamoDB before SNS: its stream triggers publish to SNS until stopped.
+	lambdaErr := <-lambdaDone
+	ddbErr := s.DynamoDB.Close()
+	return errors.Join(lambdaErr, ddbErr, s.SNS.Close())
+}
+
+func (s *Stack) closeListeners() {
+	for _, ln := range []net.Listener{s.awsLn, s.extraLn, s.mainLn} {
+		if ln != nil {
+			ln.Close()
 		}
 	}
-	return errors.Join(<-lambdaDone, s.SNS.Close(), s.DynamoDB.Close())
 }
 
 func (s *Stack) closeServices(ctx ...context.Context) error {

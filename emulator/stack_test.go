@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"testing"
+
+	"github.com/slsx/slsx/emulator/config"
 )
 
 // TestListenPair: with a picked port (--aws-port 0) taken on the second
@@ -67,4 +69,32 @@ func TestListenPair(t *testing.T) {
 	} else {
 		again.Close()
 	}
+}
+
+// TestNewReleasesPortsOnFailure: when the API port is taken, New fails
+// with PortInUseError and leaves the AWS port it bound free again.
+func TestNewReleasesPortsOnFailure(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	probe, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsPort := probe.Addr().(*net.TCPAddr).Port
+	probe.Close()
+
+	p := &config.Project{APIs: []*config.API{{Name: "default", Type: "http"}}}
+	_, err = New(Options{Project: p, Host: "127.0.0.1", AWSPort: awsPort, APIPort: busy.Addr().(*net.TCPAddr).Port})
+	var inUse *PortInUseError
+	if !errors.As(err, &inUse) || inUse.Which != "api" {
+		t.Fatalf("New with the API port taken: %v, want PortInUseError for api", err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(awsPort)))
+	if err != nil {
+		t.Fatalf("the AWS port is still held after New failed: %v", err)
+	}
+	ln.Close()
 }
