@@ -71,6 +71,15 @@ type SubscriptionLister interface {
 	TopicSubscriptions(topic string) ([]Subscription, error)
 }
 
+// ResourceLister is optionally implemented by a Source to list the tables
+// and topics that exist in the services, so the resources screen follows
+// ones created or deleted through the AWS APIs. Without it the screen lists
+// the project's resources and those seen in traffic.
+type ResourceLister interface {
+	// Resources returns the names of every table and every topic.
+	Resources() (tables, topics []string, err error)
+}
+
 // Subscription is one subscription of a topic.
 type Subscription struct {
 	ARN      string
