@@ -324,9 +324,17 @@ func dashInfo(p *config.Project, stack *emulator.Stack, executor string) tui.Inf
 	return info
 }
 
-// dashSource feeds the dashboard's item browser, item counts and topic
-// subscriptions from the services.
+// dashSource feeds the dashboard's item browser, item counts, topic
+// subscriptions and the lists of tables and topics from the services.
 type dashSource struct{ stack *emulator.Stack }
+
+// The dashboard finds these by type assertion: a changed signature would
+// silently switch the feature off.
+var (
+	_ tui.TableCounter       = dashSource{}
+	_ tui.SubscriptionLister = dashSource{}
+	_ tui.ResourceLister     = dashSource{}
+)
 
 func (t dashSource) TableItems(table string, limit int) ([]string, error) {
 	items, err := t.stack.DynamoDB.ScanPage(table, limit)
@@ -338,6 +346,16 @@ func (t dashSource) TableItems(table string, limit int) ([]string, error) {
 		out[i] = string(it)
 	}
 	return out, nil
+}
+
+func (t dashSource) Resources() (tables, topics []string, err error) {
+	for _, ti := range t.stack.DynamoDB.Tables() {
+		tables = append(tables, ti.Name)
+	}
+	for _, ti := range t.stack.SNS.Topics() {
+		topics = append(topics, ti.Name)
+	}
+	return tables, topics, nil
 }
 
 func (t dashSource) ItemCount(table string) (int, error) {
