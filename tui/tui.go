@@ -5,8 +5,9 @@
 // API Gateway, Lambda, DynamoDB and SNS, and how busy is each function.
 //
 // The dashboard only reads: events arrive from telemetry.Bus, the project
-// description from Info, and table contents on demand from a Source. It knows
-// nothing about the watcher or the services beyond their events.
+// description from Info, and table contents, counts and the lists of tables
+// and topics on demand from a Source. It knows nothing about the watcher or
+// the services beyond their events.
 package tui
 
 import (
