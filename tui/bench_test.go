@@ -124,3 +124,44 @@ func BenchmarkView(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkResourceListing is the cost of following the services, once a
+// second while the resources screen shows, with n tables and n topics in
+// them: fold is the UI goroutine's share (merging a listing into the
+// store), tidy the tea.Cmd's (sorting names, choosing which to count), and
+// frame one redraw of the screen with what was kept, for scale: the screen
+// redraws up to 10 times a second.
+//
+//	go test ./tui -run x -bench ResourceListing
+func BenchmarkResourceListing(b *testing.B) {
+	for _, n := range []int{100, 10_000, 100_000} {
+		names := make([]string, n)
+		for i := range names {
+			names[i] = fmt.Sprintf("table-%06d", i*7919%n) // as a Source may list them: unsorted
+		}
+		sorted := tidyNames(names)
+		hs := newHarness(b, testInfo(), 160, 50)
+		hs.keys("4")
+		hs.m.resP.handle(hs.m, resourceCountsMsg{listed: true, gen: 1, tables: sorted, topics: sorted})
+		b.Run(fmt.Sprintf("fold/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				hs.m.s.listGen++
+				hs.m.resP.handle(hs.m, resourceCountsMsg{listed: true, gen: hs.m.s.listGen, tables: sorted, topics: sorted})
+			}
+		})
+		b.Run(fmt.Sprintf("tidy/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				_ = toCount(hs.m.s.tableOrder, tidyNames(names))
+				_ = toCount(hs.m.s.topicOrder, tidyNames(names))
+			}
+		})
+		b.Run(fmt.Sprintf("frame/%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				_ = hs.m.View()
+			}
+		})
+	}
+}

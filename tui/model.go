@@ -135,7 +135,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.s.sample()
 		var cmd tea.Cmd
 		if m.active == screenResources {
-			cmd = m.resP.refreshCounts(m)
+			cmd = m.resP.refresh(m)
 		}
 		return m, tea.Batch(m.clockTick(), cmd)
 	case spinMsg:
@@ -208,12 +208,12 @@ func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
 	return p.update(m, msg)
 }
 
-// switchTo shows screen i. The resources screen asks for fresh counts at
-// once rather than showing '-' until the next clock tick.
+// switchTo shows screen i. The resources screen asks for fresh lists and
+// counts at once rather than showing stale rows until the next clock tick.
 func (m *Model) switchTo(i int) tea.Cmd {
 	m.active = i
 	if i == screenResources {
-		return m.resP.refreshCounts(m)
+		return m.resP.refresh(m)
 	}
 	return nil
 }

@@ -634,3 +634,137 @@ func TestLogsRingIsBounded(t *testing.T) {
 		t.Errorf("oldest kept %q, want line 10", first)
 	}
 }
+
+// listSource is a Source that also lists the tables and topics that exist.
+type listSource struct {
+	fakeSource
+	tables, topics []string
+	listErr        error
+	counted        int // ItemCount calls
+}
+
+func (f *listSource) Resources() (tables, topics []string, err error) {
+	return f.tables, f.topics, f.listErr
+}
+
+func (f *listSource) ItemCount(table string) (int, error) {
+	f.counted++
+	return f.fakeSource.ItemCount(table)
+}
+
+func TestResourcesFollowTheServices(t *testing.T) {
+	src := &listSource{tables: []string{"orders", "users"}, topics: []string{"events"}}
+	src.count = 3
+	info := testInfo()
+	info.Source = src
+	info.Tables = []string{"orders", "users"}
+	hs := newHarness(t, info, 120, 30)
+	hs.feed(orderChain(0, "t1", "a")...)
+	hs.keys("4")
+	hs.mustNotShow("runtime")
+
+	// Made through the AWS APIs: shown on the next tick, marked runtime,
+	// with their item counts; the project's keep their traffic.
+	src.tables = []string{"audit", "orders", "users"}
+	src.topics = []string{"alerts", "events"}
+	hs.send(clockMsg(base))
+	for prefix, want := range map[string]string{
+		"alerts ": "alerts runtime 0 0 0 0",
+		"events ": "events 1 1 1 0",
+		"audit ":  "audit runtime 3 0 0 0 0",
+		"orders ": "orders 3 1 Put 1 1 1 0",
+		"users ":  "users 3 0 0 0 0",
+	} {
+		if f := strings.Join(strings.Fields(hs.lineWith(prefix)), " "); f != want {
+			t.Errorf("row %q, want %q", f, want)
+		}
+	}
+	// The cursor stayed on events as alerts came above it. The details
+	// of a topic say where it came from.
+	hs.keys("enter")
+	hs.mustShow("Topic events", "declared in the project")
+	hs.keys("esc", "up", "enter")
+	hs.mustShow("Topic alerts", "created at runtime")
+	hs.keys("esc", "down", "down", "down") // events, audit, orders
+
+	// Deleted ones go, declared or not; the cursor stays on its row
+	// while the rows above it come and go.
+	src.tables = []string{"orders"}
+	src.topics = []string{"events"}
+	hs.send(clockMsg(base))
+	hs.mustNotShow("alerts", "audit", "users")
+	if f := strings.Join(strings.Fields(hs.lineWith("orders ")), " "); f != "orders 3 1 Put 1 1 1 0" {
+		t.Errorf("orders row %q lost its counters", f)
+	}
+	hs.keys("enter")
+	hs.mustShow("Table orders")
+	hs.keys("esc")
+
+	// A listing that fails changes nothing.
+	src.listErr = errors.New("dynamodb is shutting down")
+	src.tables = nil
+	hs.send(clockMsg(base))
+	hs.mustShow("orders ")
+	src.listErr = nil
+	src.tables = []string{"orders"}
+
+	// Traffic to a table created after the listing was asked for is not
+	// dropped by that listing; it is by the next one if the table is gone.
+	_, cmd := hs.m.Update(clockMsg(base))
+	hs.feed(telemetry.DynamoWrite{At: at(500), Table: "fresh", Op: "PutItem", Keys: `{"id":{"S":"f1"}}`})
+	hs.run(cmd)
+	if f := strings.Join(strings.Fields(hs.lineWith("fresh")), " "); f != "fresh runtime - 1 Put 1 0 0 0" {
+		t.Errorf("fresh row %q, want it kept with its write", f)
+	}
+	hs.send(clockMsg(base))
+	hs.mustNotShow("fresh")
+}
+
+func TestResourcesAreCapped(t *testing.T) {
+	src := &listSource{tables: []string{"orders"}, topics: []string{"events"}}
+	info := testInfo()
+	info.Source = src
+	hs := newHarness(t, info, 120, 30)
+	hs.feed(orderChain(0, "t1", "a")...)
+	hs.keys("4")
+	for i := 0; i < 1234; i++ {
+		src.tables = append(src.tables, fmt.Sprintf("a%04d", i))
+	}
+	src.tables = append(src.tables, "orders") // repeated: counted once
+	src.counted = 0
+	hs.send(clockMsg(base))
+	if n := len(hs.m.s.tables); n != maxResources {
+		t.Fatalf("%d tables kept, want %d", n, maxResources)
+	}
+	if src.counted != maxResources {
+		t.Errorf("%d item counts asked for, want %d", src.counted, maxResources)
+	}
+	// The shown ones are kept (orders with its traffic), the new ones
+	// fill the rest in name order.
+	if o := hs.m.s.tables["orders"]; o == nil || o.writes != 1 {
+		t.Errorf("orders %+v lost its writes", o)
+	}
+	hs.keys("G")
+	hs.mustShow("a0498 runtime", "… and 735 more")
+	hs.mustNotShow("a0499")
+
+	// Traffic to tables beyond the cap is not kept either.
+	src.tables = []string{"orders"}
+	hs.send(clockMsg(base))
+	var ev []telemetry.Event
+	for i := 0; i < 600; i++ {
+		ev = append(ev, telemetry.DynamoWrite{At: at(1000 + i), Table: fmt.Sprintf("b%04d", i), Op: "PutItem"})
+	}
+	hs.feed(ev...)
+	if n := len(hs.m.s.tables); n != maxResources {
+		t.Fatalf("%d tables kept after traffic, want %d", n, maxResources)
+	}
+	hs.keys("G")
+	hs.mustShow("b0498 runtime", "… and more")
+	// The next listing forgets them all: none exist.
+	hs.send(clockMsg(base))
+	if n := len(hs.m.s.tables); n != 1 {
+		t.Errorf("%d tables kept, want only orders", n)
+	}
+	hs.mustNotShow("… and")
+}

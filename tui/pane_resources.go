@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,12 +21,16 @@ type tableItemsMsg struct {
 	err   error
 }
 
-// resourceCountsMsg carries what the Source reported: item counts by
-// table (-1 when the table could not be counted) and subscriptions by
-// topic; a nil map means the Source does not report that kind.
+// resourceCountsMsg carries what the Source reported: the tables and
+// topics that exist (when listed is set), item counts by table (-1 when
+// the table could not be counted) and subscriptions by topic; a nil map
+// means the Source does not report that kind.
 type resourceCountsMsg struct {
-	items map[string]int
-	subs  map[string][]Subscription
+	listed         bool
+	gen            uint64 // store.listGen the listing was asked at
+	tables, topics []string
+	items          map[string]int
+	subs           map[string][]Subscription
 }
 
 // resourcesPane is screen 4: topics and tables with their traffic, and a
@@ -123,19 +128,31 @@ func (p *resourcesPane) load(m *Model, table string) tea.Cmd {
 	}
 }
 
-// refreshCounts asks the Source for item counts and subscriptions, one
-// request in flight at a time.
-func (p *resourcesPane) refreshCounts(m *Model) tea.Cmd {
+// refresh asks the Source which tables and topics exist, then for their
+// item counts and subscriptions, one request in flight at a time. It runs
+// as the screen opens and on each clock tick while it shows, never while
+// hidden: nothing else reads these lists, and the cap bounds what traffic
+// adds meanwhile.
+func (p *resourcesPane) refresh(m *Model) tea.Cmd {
+	rl, lists := m.s.info.Source.(ResourceLister)
 	tc, countsItems := m.s.info.Source.(TableCounter)
 	sl, listsSubs := m.s.info.Source.(SubscriptionLister)
-	if p.counting || (!countsItems || len(m.s.tableOrder) == 0) && (!listsSubs || len(m.s.topicOrder) == 0) {
+	if p.counting || !lists && (!countsItems || len(m.s.tableOrder) == 0) && (!listsSubs || len(m.s.topicOrder) == 0) {
 		return nil
 	}
 	p.counting = true
+	m.s.listGen++
+	gen := m.s.listGen
 	tables := append([]string(nil), m.s.tableOrder...)
 	topics := append([]string(nil), m.s.topicOrder...)
 	return func() tea.Msg {
-		var msg resourceCountsMsg
+		msg := resourceCountsMsg{gen: gen}
+		if lists {
+			if lt, lp, err := rl.Resources(); err == nil {
+				msg.listed, msg.tables, msg.topics = true, tidyNames(lt), tidyNames(lp)
+				tables, topics = toCount(tables, msg.tables), toCount(topics, msg.topics)
+			}
+		}
 		if countsItems {
 			msg.items = make(map[string]int, len(tables))
 			for _, t := range tables {
@@ -167,6 +184,23 @@ func (p *resourcesPane) handle(m *Model, msg tea.Msg) tea.Cmd {
 		p.loading, p.items, p.itemsErr = false, msg.items, msg.err
 	case resourceCountsMsg:
 		p.counting = false
+		if msg.listed {
+			// Keep the cursor on its resource as rows come and go.
+			s := m.s
+			var name string
+			var isTopic bool
+			if c := p.l.cursor; c < len(s.topicOrder) {
+				name, isTopic = s.topicOrder[c], true
+			} else if c-len(s.topicOrder) < len(s.tableOrder) {
+				name = s.tableOrder[c-len(s.topicOrder)]
+			}
+			s.listed(msg.gen, msg.topics, msg.tables)
+			if i := sort.SearchStrings(s.topicOrder, name); isTopic && i < len(s.topicOrder) && s.topicOrder[i] == name {
+				p.l.cursor = i
+			} else if i := sort.SearchStrings(s.tableOrder, name); !isTopic && i < len(s.tableOrder) && s.tableOrder[i] == name {
+				p.l.cursor = len(s.topicOrder) + i
+			}
+		}
 		for t, n := range msg.items {
 			if ts, ok := m.s.tables[t]; ok {
 				ts.items = n
@@ -189,7 +223,12 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 	if p.topicDetail != "" {
 		if t, ok := s.topics[p.topicDetail]; ok {
 			p.tv.title = "Topic " + t.name
-			lines := []string{fmt.Sprintf("  published %d · delivered %d · failed %d", t.published, t.delivered, t.failed)}
+			origin := "declared in the project"
+			if !t.declared {
+				origin = "created at runtime, not declared in the project"
+			}
+			lines := []string{fmt.Sprintf("  published %d · delivered %d · failed %d", t.published, t.delivered, t.failed),
+				"  " + origin}
 			var subs []string
 			heading := fmt.Sprintf("Subscriptions: %d confirmed, %d pending", t.nConfirmed, t.nPending)
 			if t.listed {
@@ -256,8 +295,11 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 		if t.failed > 0 {
 			failed = st.bad.Render(failed)
 		}
-		all = append(all, line{row(tcols, tws, []string{name, fmt.Sprint(t.confirmed()), fmtCount(t.published),
+		all = append(all, line{row(tcols, tws, []string{resourceName(st, name, t.declared), fmt.Sprint(t.confirmed()), fmtCount(t.published),
 			fmtCount(t.delivered), failed}), i})
+	}
+	if l := moreLine(st, s.topicsMore); l != "" {
+		all = append(all, line{l, -1})
 	}
 	dws := layout(dcols, w)
 	all = append(all, line{"", -1}, line{st.bold.Render("Tables"), -1}, line{headerRow(st, dcols, dws), -1})
@@ -274,15 +316,22 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 		if t.batchErrs > 0 {
 			failed = st.bad.Render(failed)
 		}
-		all = append(all, line{row(dcols, dws, []string{name, items, fmtCount(t.writes), opsSummary(t.ops),
+		all = append(all, line{row(dcols, dws, []string{resourceName(st, name, t.declared), items, fmtCount(t.writes), opsSummary(t.ops),
 			fmtCount(t.batches), fmtCount(t.records), failed}), len(s.topicOrder) + i})
 	}
-	// Scroll so the cursor line is visible.
+	if l := moreLine(st, s.tablesMore); l != "" {
+		all = append(all, line{l, -1})
+	}
+	// Scroll so the cursor line is visible, and on the last row the
+	// "… and N more" below it.
 	first := 0
 	for k, l := range all {
 		if l.idx == p.l.cursor && k >= h {
 			first = k - h + 1
 		}
+	}
+	if n > 0 && p.l.cursor == n-1 {
+		first = max(len(all)-h, 0)
 	}
 	for k := first; k < len(all) && len(out) < h; k++ {
 		l := all[k]
@@ -293,6 +342,56 @@ func (p *resourcesPane) view(m *Model, w, h int) []string {
 		out = append(out, text)
 	}
 	return out
+}
+
+// tidyNames sorts names from the Source, drops repeats and defuses
+// control characters, off the UI goroutine.
+func tidyNames(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = sanitize(n)
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
+}
+
+// toCount is which of listed (sorted) to fetch counts for: the shown ones
+// that still exist, then new ones while the cap leaves room.
+func toCount(shown, listed []string) []string {
+	was := make(map[string]bool, len(shown))
+	for _, n := range shown {
+		was[n] = true
+	}
+	var out, added []string
+	for _, n := range listed {
+		if was[n] {
+			out = append(out, n)
+		} else if len(added) < maxResources {
+			added = append(added, n)
+		}
+	}
+	return append(out, added[:min(len(added), maxResources-len(out))]...)
+}
+
+// resourceName tags the resources the project does not declare: created
+// through the AWS APIs, or by a handler.
+func resourceName(st styles, name string, declared bool) string {
+	if declared {
+		return name
+	}
+	return name + " " + st.dim.Render("runtime")
+}
+
+// moreLine says how many resources the cap leaves out; more < 0 when
+// the count is unknown.
+func moreLine(st styles, more int) string {
+	switch {
+	case more > 0:
+		return st.dim.Render(fmt.Sprintf("  … and %d more", more))
+	case more < 0:
+		return st.dim.Render("  … and more")
+	}
+	return ""
 }
 
 func opsSummary(ops map[string]int) string {

@@ -24,6 +24,11 @@ const (
 	durWindowN     = 1000            // p50/p99 over the last 1000 invocations...
 	durWindowAge   = 5 * time.Minute // ...or the last 5 minutes, whichever is fewer
 	sparkLen       = 180             // concurrency samples, one a second: 3 minutes
+	// maxResources caps the topics kept, and the tables kept; the rest
+	// are counted. A list of more than a few hundred rows is scrolled
+	// rather than read, and every row is formatted on each frame, while a
+	// script can create thousands (SNS allows 100,000 topics an account).
+	maxResources = 500
 )
 
 // ring is a fixed-capacity FIFO; pushing onto a full ring evicts the oldest.
@@ -123,7 +128,18 @@ type invocation struct {
 
 const statusRunning = "running"
 
+// resource is what topics and tables share: whether the project declares
+// them, and when they were last named, so a listing of the services drops
+// only the ones it knows are gone.
+type resource struct {
+	declared bool   // named in Info (slsx.yaml), not created at runtime
+	touched  uint64 // store.listGen when Info or traffic last named it
+}
+
+func (r *resource) res() *resource { return r }
+
 type topicStats struct {
+	resource
 	name                         string
 	published, delivered, failed int
 	seen                         map[string]string // subscription -> "protocol:endpoint", from deliveries
@@ -161,6 +177,7 @@ func (t *topicStats) confirmed() int {
 }
 
 type tableStats struct {
+	resource
 	name      string
 	writes    int
 	ops       map[string]int
@@ -218,6 +235,10 @@ type store struct {
 	topicOrder []string
 	tables     map[string]*tableStats
 	tableOrder []string
+	// topicsMore and tablesMore count the resources beyond maxResources:
+	// exactly when the Source lists them, -1 when only traffic named them.
+	topicsMore, tablesMore int
+	listGen                uint64 // bumped as each listing is asked for
 
 	builds      ring[*buildEntry]
 	pendBuild   map[string]*buildEntry // function -> running build
@@ -264,11 +285,21 @@ func (s *store) setInfo(info Info) {
 			f.limit = fi.Concurrency
 		}
 	}
-	for _, t := range info.Topics {
-		s.topic(t)
+	for _, t := range s.topics {
+		t.declared = false
 	}
-	for _, t := range info.Tables {
-		s.table(t)
+	for _, t := range s.tables {
+		t.declared = false
+	}
+	for _, name := range info.Topics {
+		if t := s.topic(name); t != nil {
+			t.declared = true
+		}
+	}
+	for _, name := range info.Tables {
+		if t := s.table(name); t != nil {
+			t.declared = true
+		}
 	}
 	s.resourceSeq++
 }
@@ -283,24 +314,87 @@ func (s *store) fn(name string) *fnStats {
 	return f
 }
 
+// topic returns the topic named name, adding it when new; nil when
+// maxResources topics are kept already.
 func (s *store) topic(name string) *topicStats {
 	if t, ok := s.topics[name]; ok {
+		t.touched = s.listGen
 		return t
 	}
+	if len(s.topics) >= maxResources {
+		if s.topicsMore == 0 {
+			s.topicsMore = -1
+		}
+		return nil
+	}
 	t := &topicStats{name: name, seen: map[string]string{}}
+	t.touched = s.listGen
 	s.topics[name] = t
 	s.topicOrder = insertSorted(s.topicOrder, name)
 	return t
 }
 
+// table returns the table named name, adding it when new; nil when
+// maxResources tables are kept already.
 func (s *store) table(name string) *tableStats {
 	if t, ok := s.tables[name]; ok {
+		t.touched = s.listGen
 		return t
 	}
+	if len(s.tables) >= maxResources {
+		if s.tablesMore == 0 {
+			s.tablesMore = -1
+		}
+		return nil
+	}
 	t := &tableStats{name: name, ops: map[string]int{}, items: -1}
+	t.touched = s.listGen
 	s.tables[name] = t
 	s.tableOrder = insertSorted(s.tableOrder, name)
 	return t
+}
+
+// listed makes the topics and tables follow a listing of the services
+// asked for at generation gen; names are sorted and unique.
+func (s *store) listed(gen uint64, topics, tables []string) {
+	s.topicsMore = follow(s.topics, &s.topicOrder, topics, gen, func(n string) { s.topic(n) })
+	s.tablesMore = follow(s.tables, &s.tableOrder, tables, gen, func(n string) { s.table(n) })
+	s.resourceSeq++
+}
+
+// follow makes one kind of resource follow the services' listing of it.
+// Ones gone from the listing are dropped with their counters, unless Info
+// or traffic named them after the listing was asked for (it may predate
+// their creation); new ones are added in name order while there is room.
+// It returns how many listed names are not kept.
+func follow[T interface{ res() *resource }](m map[string]T, order *[]string, listed []string, gen uint64, add func(string)) int {
+	kept, present := (*order)[:0], 0
+	j := 0
+	for _, name := range *order { // both sorted: one merge pass
+		for j < len(listed) && listed[j] < name {
+			j++
+		}
+		switch {
+		case j < len(listed) && listed[j] == name:
+			present++
+		case m[name].res().touched >= gen:
+		default:
+			delete(m, name)
+			continue
+		}
+		kept = append(kept, name)
+	}
+	*order = kept
+	for _, name := range listed {
+		if len(m) >= maxResources {
+			break
+		}
+		if _, ok := m[name]; !ok {
+			add(name)
+			present++
+		}
+	}
+	return len(listed) - present
 }
 
 func insertSorted(list []string, v string) []string {
@@ -467,35 +561,41 @@ func (s *store) apply(e telemetry.Event) {
 			httpStatus: e.Status, reqID: e.RequestID})
 	case telemetry.SNSPublished:
 		name := topicName(e.Topic)
-		s.topic(name).published++
+		if t := s.topic(name); t != nil {
+			t.published++
+		}
 		s.resourceSeq++
 		s.traces.add(e.TraceID, span{kind: spanPublish, start: e.Time, end: e.Time, topic: name, messageID: e.MessageID})
 	case telemetry.SNSDelivered:
-		t := s.topic(topicName(e.Topic))
-		if e.Err != "" {
-			t.failed++
-		} else {
-			t.delivered++
-		}
-		if e.Subscription != "" {
-			t.seen[e.Subscription] = e.Protocol + ":" + e.Endpoint
+		name := topicName(e.Topic)
+		if t := s.topic(name); t != nil {
+			if e.Err != "" {
+				t.failed++
+			} else {
+				t.delivered++
+			}
+			if e.Subscription != "" {
+				t.seen[e.Subscription] = e.Protocol + ":" + e.Endpoint
+			}
 		}
 		s.resourceSeq++
-		s.traces.add(e.TraceID, span{kind: spanDeliver, start: e.Time, end: e.Time, topic: t.name,
+		s.traces.add(e.TraceID, span{kind: spanDeliver, start: e.Time, end: e.Time, topic: name,
 			messageID: e.MessageID, protocol: e.Protocol, endpoint: e.Endpoint, attempt: e.Attempt, err: e.Err})
 	case telemetry.DynamoWrite:
-		t := s.table(e.Table)
-		t.writes++
-		t.ops[e.Op]++
-		t.lastKeys = e.Keys
+		if t := s.table(e.Table); t != nil {
+			t.writes++
+			t.ops[e.Op]++
+			t.lastKeys = e.Keys
+		}
 		s.resourceSeq++
 		s.traces.add(e.TraceID, span{kind: spanWrite, start: e.Time, end: e.Time, table: e.Table, op: e.Op, keys: e.Keys})
 	case telemetry.StreamBatch:
-		t := s.table(e.Table)
-		t.batches++
-		t.records += e.Records
-		if e.Err != "" {
-			t.batchErrs++
+		if t := s.table(e.Table); t != nil {
+			t.batches++
+			t.records += e.Records
+			if e.Err != "" {
+				t.batchErrs++
+			}
 		}
 		s.resourceSeq++
 		s.traces.add(e.TraceID, span{kind: spanStream, start: e.Time, end: e.Time, table: e.Table,

@@ -5,8 +5,9 @@
 // API Gateway, Lambda, DynamoDB and SNS, and how busy is each function.
 //
 // The dashboard only reads: events arrive from telemetry.Bus, the project
-// description from Info, and table contents on demand from a Source. It knows
-// nothing about the watcher or the services beyond their events.
+// description from Info, and table contents, counts and the lists of tables
+// and topics on demand from a Source. It knows nothing about the watcher or
+// the services beyond their events.
 package tui
 
 import (
@@ -69,6 +70,15 @@ type SubscriptionLister interface {
 	// TopicSubscriptions returns the subscriptions of the topic named
 	// topic (a name, not an ARN).
 	TopicSubscriptions(topic string) ([]Subscription, error)
+}
+
+// ResourceLister is optionally implemented by a Source to list the tables
+// and topics that exist in the services, so the resources screen follows
+// ones created or deleted through the AWS APIs. Without it the screen lists
+// the project's resources and those seen in traffic.
+type ResourceLister interface {
+	// Resources returns the names of every table and every topic.
+	Resources() (tables, topics []string, err error)
 }
 
 // Subscription is one subscription of a topic.

@@ -65,6 +65,34 @@ func (m *tmuxDev) wait(what string, patterns ...string) string {
 	}
 }
 
+// gone polls the screen until pattern no longer matches.
+func (m *tmuxDev) gone(what, pattern string) {
+	m.t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := m.screen()
+		if !re.MatchString(s) {
+			return
+		}
+		if time.Now().After(deadline) {
+			m.t.Fatalf("%s: screen still matches %q:\n%s", what, pattern, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// awsCLI runs the AWS CLI v2 against slsx's AWS edge.
+func awsCLI(t *testing.T, awsPort string, args ...string) {
+	t.Helper()
+	cmd := exec.Command("/usr/bin/aws", append(args, "--endpoint-url", "http://127.0.0.1:"+awsPort)...)
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("aws %v: %v\n%s", args, err, out)
+	}
+}
+
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
 func TestDashboardInTmux(t *testing.T) {
@@ -151,17 +179,22 @@ func TestDashboardInTmux(t *testing.T) {
 	m.wait("resources", `(?m)^user-events\s+1\s+1\s+1\s+0$`, `(?m)^users\s+1\s+1 Put 1`)
 
 	// A subscription made with the AWS CLI while the screen shows is
-	// counted within a clock tick.
+	// counted within a clock tick; a table and a topic made with it are
+	// listed, marked as not the project's, and a deleted table goes.
 	if _, err := os.Stat("/usr/bin/aws"); err == nil {
-		cmd := exec.Command("/usr/bin/aws", "sns", "subscribe", "--endpoint-url", "http://127.0.0.1:"+awsPort,
-			"--topic-arn", "arn:aws:sns:us-east-1:000000000000:user-events", "--protocol", "lambda",
-			"--notification-endpoint", "arn:aws:lambda:us-east-1:000000000000:function:hello")
-		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test", "AWS_DEFAULT_REGION=us-east-1",
-			"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("aws sns subscribe: %v\n%s", err, out)
-		}
+		awsCLI(t, awsPort, "sns", "subscribe", "--topic-arn", "arn:aws:sns:us-east-1:000000000000:user-events",
+			"--protocol", "lambda", "--notification-endpoint", "arn:aws:lambda:us-east-1:000000000000:function:hello")
 		m.wait("the new subscription", `(?m)^user-events\s+2\s+1\s+1\s+0$`)
+
+		awsCLI(t, awsPort, "dynamodb", "create-table", "--table-name", "audit",
+			"--attribute-definitions", "AttributeName=pk,AttributeType=S", "--key-schema", "AttributeName=pk,KeyType=HASH",
+			"--billing-mode", "PAY_PER_REQUEST")
+		awsCLI(t, awsPort, "sns", "create-topic", "--name", "alerts")
+		m.wait("resources made with the AWS CLI", `(?m)^alerts runtime\s+0\s+0\s+0\s+0$`, `(?m)^audit runtime\s+0\s+0\s`,
+			`(?m)^user-events\s+2\s+1\s+1\s+0$`, `(?m)^users\s+1\s+1 Put 1`)
+		awsCLI(t, awsPort, "dynamodb", "delete-table", "--table-name", "audit")
+		m.gone("the deleted table", `(?m)^audit`)
+		m.wait("the rest after the delete", `(?m)^alerts runtime\s`, `(?m)^users\s+1\s+1 Put 1`)
 	}
 
 	// notify's output, written during its two invocations, tagged with it.
