@@ -51,8 +51,12 @@ type BuildOptions struct {
 	Debug    bool     // keep symbols and DWARF (for dlv); slower links
 	Flags    []string // extra `go build` flags, placed after slsx's own
 	Env      []string // extra environment for the go command, KEY=VALUE
-	Bus      *telemetry.Bus
-	Log      *slog.Logger
+	// Target is the platform a function's binary is built for, "GOOS/GOARCH":
+	// HostTarget (the default) for functions run as processes of slsx,
+	// LambdaTarget for functions run in Linux containers.
+	Target func(fn *config.Function) string
+	Bus    *telemetry.Bus
+	Log    *slog.Logger
 }
 
 // BuildResult is the outcome of building one function.
@@ -76,8 +80,8 @@ type Builder struct {
 	mu      sync.Mutex
 	next    map[string]int    // next generation per function
 	pinned  map[string]int    // generation serving per function, never cleaned up
-	graphs  map[string]*Graph // per GOARCH
-	stale   map[string]bool   // GOARCH -> graph must be listed again
+	graphs  map[string]*Graph // per target (GOOS/GOARCH)
+	stale   map[string]bool   // target -> graph must be listed again
 	version string            // go env GOVERSION, once
 }
 
@@ -97,6 +101,9 @@ func NewBuilder(projectDir string, opts BuildOptions) *Builder {
 	}
 	if opts.Parallel <= 0 {
 		opts.Parallel = runtime.NumCPU()
+	}
+	if opts.Target == nil {
+		opts.Target = HostTarget
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -199,9 +206,9 @@ func (b *Builder) buildOne(ctx context.Context, fn *config.Function, reason stri
 	// Hash the inputs before compiling: if a file changes during the build
 	// the manifest then describes older content and Latest rebuilds, rather
 	// than the reverse.
-	arch := goarch(fn.Architecture)
+	target := b.opts.Target(fn)
 	var man *manifest
-	if g := b.graph(arch); g != nil {
+	if g := b.graph(target); g != nil {
 		if _, ok := g.Roots[arg]; ok && !g.Broken(arg) {
 			man = b.snapshot(g, arg, fn)
 		}
@@ -215,7 +222,7 @@ func (b *Builder) buildOne(ctx context.Context, fn *config.Function, reason stri
 	args = append(args, "-o", filepath.Join(dir, "bootstrap"), arg)
 	cmd := exec.CommandContext(ctx, b.opts.GoCmd, args...)
 	cmd.Dir = b.dir
-	cmd.Env = buildEnv(b.opts.Env, arch)
+	cmd.Env = buildEnv(b.opts.Env, target)
 	killGroup(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -367,14 +374,14 @@ func (b *Builder) key(arg string, fn *config.Function) string {
 	if b.version == "" {
 		cmd := exec.Command(b.opts.GoCmd, "env", "GOVERSION", "GOROOT")
 		cmd.Dir = b.dir
-		cmd.Env = buildEnv(b.opts.Env, goarch(fn.Architecture))
+		cmd.Env = buildEnv(b.opts.Env, b.opts.Target(fn))
 		out, _ := cmd.Output()
 		b.version = strings.Join(strings.Fields(string(out)), " ")
 	}
 	version := b.version
 	b.mu.Unlock()
 	h := sha256.New()
-	fmt.Fprintln(h, version, arg, goarch(fn.Architecture), b.opts.Debug, b.opts.Flags, b.opts.Env)
+	fmt.Fprintln(h, version, arg, b.opts.Target(fn), b.opts.Debug, b.opts.Flags, b.opts.Env)
 	for _, k := range []string{"GOFLAGS", "GOEXPERIMENT", "GOAMD64", "GOARM64", "GOWORK", "GOTOOLCHAIN"} {
 		fmt.Fprintln(h, k, os.Getenv(k))
 	}
@@ -426,15 +433,18 @@ func hashListing(dir string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// graph returns the package graph for arch, or nil when it could not be
+// graph returns the package graph for target, or nil when it could not be
 // listed.
-func (b *Builder) graph(arch string) *Graph {
+func (b *Builder) graph(target string) *Graph {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.graphs[arch]
+	return b.graphs[target]
 }
 
-// Graph returns the package graph of fns for their architecture, listing it
+// Target is the platform fn is built for, "GOOS/GOARCH".
+func (b *Builder) Target(fn *config.Function) string { return b.opts.Target(fn) }
+
+// Graph returns the package graphs of fns by target, listing one
 // again when it is missing, marked stale, or lacks one of the handlers.
 func (b *Builder) Graph(ctx context.Context, fns []*config.Function) map[string]*Graph {
 	b.prepareGraphs(ctx, fns)
@@ -457,19 +467,19 @@ func (b *Builder) Invalidate() {
 	b.mu.Unlock()
 }
 
-// prepareGraphs makes sure each architecture used by fns has a current graph
+// prepareGraphs makes sure each target used by fns has a current graph
 // covering every handler.
 func (b *Builder) prepareGraphs(ctx context.Context, fns []*config.Function) {
-	byArch := map[string][]string{}
+	byTarget := map[string][]string{}
 	for _, fn := range fns {
 		arg, err := handlerArg(b.dir, fn.Handler)
 		if err != nil {
 			continue
 		}
-		a := goarch(fn.Architecture)
-		byArch[a] = append(byArch[a], arg)
+		t := b.opts.Target(fn)
+		byTarget[t] = append(byTarget[t], arg)
 	}
-	for arch, args := range byArch {
+	for arch, args := range byTarget {
 		b.mu.Lock()
 		g, stale := b.graphs[arch], b.stale[arch]
 		b.mu.Unlock()
@@ -517,8 +527,10 @@ func (b *Builder) prepareGraphs(ctx context.Context, fns []*config.Function) {
 }
 
 // buildEnv is the go command's environment: ours, less anything that would
-// change the target, plus a Linux static build for arch and extra.
-func buildEnv(extra []string, arch string) []string {
+// change the target, plus a static build for target (GOOS/GOARCH) and
+// extra.
+func buildEnv(extra []string, target string) []string {
+	goos, arch, _ := strings.Cut(target, "/")
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
@@ -528,6 +540,6 @@ func buildEnv(extra []string, arch string) []string {
 		}
 		env = append(env, kv)
 	}
-	env = append(env, "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	env = append(env, "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+arch)
 	return append(env, extra...)
 }

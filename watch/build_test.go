@@ -2,10 +2,12 @@ package watch
 
 import (
 	"context"
+	"debug/elf"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -151,7 +153,7 @@ func TestBuildCompileErrorVerbatim(t *testing.T) {
 	// Exactly what `go build` prints.
 	cmd := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", os.DevNull, "./functions/world")
 	cmd.Dir = dir
-	cmd.Env = buildEnv(nil, "amd64")
+	cmd.Env = buildEnv(nil, HostTarget(nil))
 	want, _ := cmd.CombinedOutput()
 	if r.Output != string(want) || !strings.Contains(r.Output, "broken.go:3:") {
 		t.Errorf("output = %q, want %q", r.Output, want)
@@ -199,7 +201,7 @@ func TestBuildParallelAndCancel(t *testing.T) {
 	for _, n := range []string{"a", "b", "c", "d"} {
 		fns = append(fns, &config.Function{Name: n, Handler: "./functions/world", Architecture: map[string]string{"a": "arm64"}[n]})
 	}
-	b := NewBuilder(dir, BuildOptions{Parallel: 2})
+	b := NewBuilder(dir, BuildOptions{Parallel: 2, Target: LambdaTarget})
 	for _, r := range b.Build(context.Background(), fns, "initial") {
 		if r.Err != nil {
 			t.Fatalf("%s: %v\n%s", r.Function, r.Err, r.Output)
@@ -273,3 +275,44 @@ func readFile(t testing.TB, p string) string {
 }
 
 func removeFile(p string) error { return os.Remove(p) }
+
+// TestBuildTarget: by default a function is built for the machine slsx
+// runs on, whatever its architecture, so it runs as a process there; with
+// LambdaTarget it is built for Linux on its own architecture, as
+// containers and Lambda run it.
+func TestBuildTarget(t *testing.T) {
+	dir := copyFixture(t, "multi")
+	other := "arm64"
+	if runtime.GOARCH == "arm64" {
+		other = "x86_64"
+	}
+	fn := &config.Function{Name: "hello", Handler: "./functions/hello", Architecture: other}
+	machine := func(r BuildResult) (string, elf.Machine) {
+		t.Helper()
+		if r.Err != nil {
+			t.Fatalf("build: %v\n%s", r.Err, r.Output)
+		}
+		f, err := elf.Open(filepath.Join(r.Dir, "bootstrap"))
+		if err != nil {
+			return "not ELF", 0 // macOS and Windows binaries
+		}
+		defer f.Close()
+		return "ELF", f.Machine
+	}
+	ctx := context.Background()
+	hostRes := NewBuilder(dir, BuildOptions{}).Build(ctx, []*config.Function{fn}, "test")[0]
+	format, m := machine(hostRes)
+	wantHost := map[string]elf.Machine{"amd64": elf.EM_X86_64, "arm64": elf.EM_AARCH64}[runtime.GOARCH]
+	if runtime.GOOS == "linux" && (format != "ELF" || m != wantHost) {
+		t.Errorf("default build of an %s function: %s %v, want the host's %v", other, format, m, wantHost)
+	}
+	if out, err := exec.Command(filepath.Join(hostRes.Dir, "bootstrap")).CombinedOutput(); err != nil && strings.Contains(err.Error(), "exec format error") {
+		t.Errorf("the default build does not run here: %v %s", err, out)
+	}
+
+	lambdaRes := NewBuilder(dir, BuildOptions{Target: LambdaTarget, OutDir: t.TempDir()}).Build(ctx, []*config.Function{fn}, "test")[0]
+	wantLambda := map[string]elf.Machine{"arm64": elf.EM_AARCH64, "x86_64": elf.EM_X86_64}[other]
+	if format, m := machine(lambdaRes); format != "ELF" || m != wantLambda {
+		t.Errorf("LambdaTarget build of an %s function: %s %v, want Linux %v", other, format, m, wantLambda)
+	}
+}

@@ -13,9 +13,12 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/slsx/slsx/emulator/config"
 )
 
 // Package is one package of a Graph, as `go list -deps -json` reports it.
@@ -31,12 +34,12 @@ type Package struct {
 	known map[string]bool // base names of every .go file go list saw in Dir, compiled or not
 }
 
-// Graph maps the packages of a set of handlers (for one GOARCH) to the
+// Graph maps the packages of a set of handlers (for one target) to the
 // handlers that depend on them. It is built from one `go list -deps -json`
 // run over every handler, so shared packages are listed once.
 type Graph struct {
 	Dir    string              // project directory, absolute
-	GOARCH string              // the graph was listed for GOOS=linux and this GOARCH
+	Target string              // the graph was listed for this GOOS/GOARCH
 	Roots  map[string]string   // handler (as in config, cleaned to "./x") -> import path
 	All    []string            // every handler listed, resolved or not
 	Pkgs   map[string]*Package // by import path
@@ -112,24 +115,33 @@ func goarch(arch string) string {
 	return "amd64"
 }
 
+// LambdaTarget is what Lambda runs: Linux on the function's architecture.
+// Functions in containers are built for it.
+func LambdaTarget(fn *config.Function) string { return "linux/" + goarch(fn.Architecture) }
+
+// HostTarget is the machine slsx runs on: functions run as its processes
+// are built for it, whatever their architecture (an arm64 function on an
+// amd64 laptop runs natively, as does any function on macOS or Windows).
+func HostTarget(*config.Function) string { return runtime.GOOS + "/" + runtime.GOARCH }
+
 // LoadGraph runs `go list -e -deps -json` once over handlers (already
-// checked by handlerArg) for GOOS=linux GOARCH=arch in projectDir.
-func LoadGraph(ctx context.Context, goCmd, projectDir, arch string, env []string, handlers []string) (*Graph, error) {
+// checked by handlerArg) for target (GOOS/GOARCH) in projectDir.
+func LoadGraph(ctx context.Context, goCmd, projectDir, target string, env []string, handlers []string) (*Graph, error) {
 	if len(handlers) == 0 {
-		return &Graph{Dir: projectDir, GOARCH: arch, Roots: map[string]string{}, Pkgs: map[string]*Package{},
+		return &Graph{Dir: projectDir, Target: target, Roots: map[string]string{}, Pkgs: map[string]*Package{},
 			imports: map[string]string{}, byFile: map[string][]*Package{}, byDir: map[string]*Package{}}, nil
 	}
 	args := append([]string{"list", "-e", "-deps", "-json", "-tags", "lambda.norpc"}, handlers...)
 	cmd := exec.CommandContext(ctx, goCmd, args...)
 	cmd.Dir = projectDir
-	cmd.Env = buildEnv(env, arch)
+	cmd.Env = buildEnv(env, target)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("go list %s: %w\n%s", strings.Join(handlers, " "), err, stderr.String())
 	}
-	g := &Graph{Dir: projectDir, GOARCH: arch, Roots: map[string]string{}, Pkgs: map[string]*Package{}, All: handlers,
+	g := &Graph{Dir: projectDir, Target: target, Roots: map[string]string{}, Pkgs: map[string]*Package{}, All: handlers,
 		imports: map[string]string{}, byFile: map[string][]*Package{}, byDir: map[string]*Package{}}
 	dec := json.NewDecoder(bytes.NewReader(out))
 	for {

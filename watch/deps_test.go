@@ -10,7 +10,7 @@ import (
 func TestGraphAffected(t *testing.T) {
 	dir := copyFixture(t, "multi")
 	writeFile(t, filepath.Join(dir, "internal/unused/unused.go"), "package unused\n")
-	g, err := LoadGraph(context.Background(), "go", dir, "amd64", nil, []string{"./functions/hello", "./functions/world"})
+	g, err := LoadGraph(context.Background(), "go", dir, "linux/amd64", nil, []string{"./functions/hello", "./functions/world"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestGraphAffected(t *testing.T) {
 func TestGraphStaleAndChanged(t *testing.T) {
 	dir := copyFixture(t, "multi")
 	handlers := []string{"./functions/hello", "./functions/world"}
-	g, err := LoadGraph(context.Background(), "go", dir, "amd64", nil, handlers)
+	g, err := LoadGraph(context.Background(), "go", dir, "linux/amd64", nil, handlers)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ import (
 
 func main() { lambda.Start(later.Handle) }
 `)
-	g, err := LoadGraph(context.Background(), "go", dir, "amd64", nil, []string{"./functions/hello", "./functions/world"})
+	g, err := LoadGraph(context.Background(), "go", dir, "linux/amd64", nil, []string{"./functions/hello", "./functions/world"})
 	if err != nil {
 		t.Fatal(err)
 	}

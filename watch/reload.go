@@ -238,7 +238,7 @@ func (r *Reloader) change(ctx context.Context, p string) {
 			handlers[h] = true
 		}
 		for _, fn := range fns {
-			if arg, err := handlerArg(r.b.Dir(), fn.Handler); err == nil && goarch(fn.Architecture) == arch && handlers[arg] {
+			if arg, err := handlerArg(r.b.Dir(), fn.Handler); err == nil && r.b.Target(fn) == arch && handlers[arg] {
 				affected[fn.Name] = true
 			}
 		}
@@ -381,7 +381,7 @@ func (r *Reloader) updateFunctions(ctx context.Context) {
 	var changed []string
 	for _, fn := range fns {
 		r.fns[fn.Name] = fn
-		if o := old[fn.Name]; o == nil || o.Handler != fn.Handler || goarch(o.Architecture) != goarch(fn.Architecture) {
+		if o := old[fn.Name]; o == nil || o.Handler != fn.Handler || r.b.Target(o) != r.b.Target(fn) {
 			changed = append(changed, fn.Name)
 		}
 	}

@@ -155,7 +155,11 @@ func runDev(ctx context.Context, s streams, opts devOptions) error {
 		dash.SetInfo(dashInfo(p, stack, execSetup.name))
 	}
 
-	builder := watch.NewBuilder(p.Dir, watch.BuildOptions{Bus: bus, Log: logger})
+	bopts := watch.BuildOptions{Bus: bus, Log: logger}
+	if execSetup.name == "docker" {
+		bopts.Target = watch.LambdaTarget // containers run Linux on the function's architecture
+	}
+	builder := watch.NewBuilder(p.Dir, bopts)
 	start := time.Now()
 	results := builder.Ensure(runCtx, p.Functions, "initial")
 	failed := 0
