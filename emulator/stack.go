@@ -42,6 +42,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Executor runs execution environments; nil means processes.
 	Executor lambda.Executor
+	// Executors run the functions whose Runtime names one of them.
+	Executors map[string]lambda.Executor
 	// RuntimeHost is where the Runtime API listens; default 127.0.0.1:0.
 	// Container executors need an address their containers can reach.
 	RuntimeHost string
@@ -141,6 +143,7 @@ func New(opts Options) (*Stack, error) {
 		Identity:          id,
 		Bus:               opts.Bus,
 		Executor:          opts.Executor,
+		Executors:         opts.Executors,
 		RuntimeHost:       opts.RuntimeHost,
 		EdgeURL:           edgeURL,
 		IdleTimeout:       opts.IdleTimeout,

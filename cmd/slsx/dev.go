@@ -107,19 +107,21 @@ func runDev(ctx context.Context, s streams, opts devOptions) error {
 	} else if dataDir == "" {
 		dataDir = filepath.Join(p.Dir, ".slsx", "data")
 	}
-	runtime := opts.Runtime
-	if runtime == "" {
-		runtime = p.Runtime
+	resolveRuntimes(p, opts.Runtime)
+	runtime := "process"
+	if usesDocker(p) {
+		runtime = "docker"
 	}
 	execSetup, err := newExecutor(ctx, runtime, logger)
 	if err != nil {
 		return err
 	}
 	defer execSetup.close()
+	execSetup.name = runtimesLabel(p)
 
 	stack, err := emulator.New(emulator.Options{
 		Project: p, Host: opts.Host, APIPort: opts.Port, AWSPort: opts.AWSPort, DataDir: dataDir,
-		Bus: bus, Logger: logger, Executor: execSetup.executor, RuntimeHost: execSetup.runtimeHost,
+		Bus: bus, Logger: logger, Executors: execSetup.executors(), RuntimeHost: execSetup.runtimeHost,
 		ExtraEdgeHost: execSetup.extraEdgeHost, IdleTimeout: opts.Idle,
 	})
 	if err != nil {
@@ -155,11 +157,7 @@ func runDev(ctx context.Context, s streams, opts devOptions) error {
 		dash.SetInfo(dashInfo(p, stack, execSetup.name))
 	}
 
-	bopts := watch.BuildOptions{Bus: bus, Log: logger}
-	if execSetup.name == "docker" {
-		bopts.Target = watch.LambdaTarget // containers run Linux on the function's architecture
-	}
-	builder := watch.NewBuilder(p.Dir, bopts)
+	builder := watch.NewBuilder(p.Dir, watch.BuildOptions{Bus: bus, Log: logger, Target: buildTarget})
 	start := time.Now()
 	results := builder.Ensure(runCtx, p.Functions, "initial")
 	failed := 0
@@ -194,7 +192,7 @@ func runDev(ctx context.Context, s streams, opts devOptions) error {
 				logger.Error("deploy", "function", fn.Name, "err", err)
 			}
 		},
-		OnProject: func() { reloadProject(opts, stack, reloader, bus, dash, execSetup.name) },
+		OnProject: func() { reloadProject(opts, stack, reloader, bus, dash, execSetup.executor != nil) },
 	})
 	errc := make(chan error, 2)
 	if !opts.NoWatch {
@@ -225,9 +223,15 @@ func runDev(ctx context.Context, s streams, opts devOptions) error {
 
 // reloadProject re-reads slsx.yaml after it changed. A broken file leaves
 // the running state untouched.
-func reloadProject(opts devOptions, stack *emulator.Stack, r *watch.Reloader, bus *telemetry.Bus, dash *tui.Dashboard, executor string) {
+func reloadProject(opts devOptions, stack *emulator.Stack, r *watch.Reloader, bus *telemetry.Bus, dash *tui.Dashboard, haveDocker bool) {
 	var warnings strings.Builder
 	p, err := loadProject(opts.Dir, opts.Overrides, &warnings)
+	if err == nil {
+		resolveRuntimes(p, opts.Runtime)
+		if usesDocker(p) && !haveDocker {
+			err = errors.New("a function now uses runtime docker, which slsx dev did not start with; restart slsx dev to run it in Docker")
+		}
+	}
 	if err != nil {
 		bus.Publish(telemetry.ConfigReloaded{At: telemetry.Now(), Err: err.Error()})
 		return
@@ -243,7 +247,7 @@ func reloadProject(opts devOptions, stack *emulator.Stack, r *watch.Reloader, bu
 	}
 	bus.Publish(ev)
 	if dash != nil {
-		dash.SetInfo(dashInfo(p, stack, executor))
+		dash.SetInfo(dashInfo(p, stack, runtimesLabel(p)))
 	}
 }
 

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -369,5 +371,70 @@ func TestDevDockerInterruptDuringColdStarts(t *testing.T) {
 	}
 	if left := r.list(pid); len(left) > 0 {
 		t.Errorf("containers left after SIGINT: %v", functions(left))
+	}
+}
+
+// TestDevPerFunctionRuntime: a function with `runtime: docker` in
+// slsx.yaml runs in containers while the others stay processes, in one
+// slsx dev without --runtime; `slsx invoke --runtime docker` runs a
+// function in a container too.
+func TestDevPerFunctionRuntime(t *testing.T) {
+	r := newDockerRuns(t)
+	dir := copyExample(t)
+	yml := filepath.Join(dir, "slsx.yaml")
+	raw, err := os.ReadFile(yml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(raw), "    handler: ./functions/hello\n", "    handler: ./functions/hello\n    runtime: docker\n", 1)
+	if edited == string(raw) {
+		t.Fatal("the example's slsx.yaml no longer has the hello handler line this test edits")
+	}
+	if err := os.WriteFile(yml, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := startLiveDev(t, dir)
+	pid := d.cmd.Process.Pid
+	r.track(pid)
+	for _, c := range []struct{ method, path, body, want string }{
+		{"GET", "/hello/ada", "", `"hello, ada"`},
+		{"PUT", "/users/7", `{"name":"Grace"}`, `{"id":"7","name":"Grace"}`},
+	} {
+		if status, body := get(t, c.method, d.api+c.path, c.body); status != 200 || !strings.Contains(body, c.want) {
+			t.Errorf("%s %s = %d %s; want 200 containing %s", c.method, c.path, status, body, c.want)
+		}
+	}
+	got := map[string]bool{}
+	for _, c := range r.list(pid) {
+		got[c.Labels[docker.LabelFunction]] = true
+	}
+	if !got["hello"] || got["users"] || got["notify"] {
+		t.Errorf("functions with containers: %v; want hello only (users and notify are processes)", got)
+	}
+	d.stop(t)
+
+	cmd := exec.Command(slsxBin, "invoke", "users", "--runtime", "docker", "--event", "-", "--json")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(`{"requestContext":{"http":{"method":"GET"}},"rawPath":"/users/none","pathParameters":{"id":"none"}}`)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("invoke --runtime docker: %v\n%s%s", err, out, stderrOf(err))
+	}
+	if !strings.Contains(string(out), `"cold": true`) || !strings.Contains(string(out), "START RequestId") {
+		t.Errorf("invoke --runtime docker output:\n%s", out)
+	}
+	// It is Docker that ran it: with no daemon, the same call fails with
+	// Docker's error (exit 2), and hello, docker in slsx.yaml, as well.
+	for _, args := range [][]string{{"invoke", "users", "--runtime", "docker"}, {"invoke", "hello"}} {
+		cmd = exec.Command(slsxBin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "DOCKER_HOST=unix://"+filepath.Join(t.TempDir(), "none.sock"))
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err = cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "docker is not available") {
+			t.Errorf("slsx %v without a daemon: %v, stderr %s; want exit 2 naming docker", args, err, stderr.String())
+		}
 	}
 }

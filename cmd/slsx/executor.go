@@ -10,8 +10,10 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/slsx/slsx/emulator/config"
 	"github.com/slsx/slsx/emulator/lambda"
 	"github.com/slsx/slsx/emulator/lambda/docker"
+	"github.com/slsx/slsx/watch"
 )
 
 // executorSetup is the executor chosen by --runtime with the addresses its
@@ -22,6 +24,64 @@ type executorSetup struct {
 	runtimeHost   string          // Runtime API listen address; "" = 127.0.0.1:0
 	extraEdgeHost string          // also serve the AWS edge here (docker bridge)
 	close         func()
+}
+
+// executors is the executor map for lambda.Options.Executors: functions
+// whose Runtime is "docker" run in containers, the others as processes.
+func (e executorSetup) executors() map[string]lambda.Executor {
+	if e.executor == nil {
+		return nil
+	}
+	return map[string]lambda.Executor{"docker": e.executor}
+}
+
+// resolveRuntimes gives every function of p its effective runtime: the
+// --runtime flag when set, else its own, else the project's.
+func resolveRuntimes(p *config.Project, flag string) {
+	for _, fn := range p.Functions {
+		switch {
+		case flag != "":
+			fn.Runtime = flag
+		case fn.Runtime == "":
+			fn.Runtime = p.Runtime
+		}
+		if fn.Runtime == "" {
+			fn.Runtime = "process"
+		}
+	}
+}
+
+func usesDocker(p *config.Project) bool {
+	for _, fn := range p.Functions {
+		if fn.Runtime == "docker" {
+			return true
+		}
+	}
+	return false
+}
+
+// runtimesLabel names the runtimes p's functions use, for the dashboard.
+func runtimesLabel(p *config.Project) string {
+	seen := map[string]bool{}
+	for _, fn := range p.Functions {
+		seen[fn.Runtime] = true
+	}
+	switch {
+	case seen["docker"] && seen["process"]:
+		return "process+docker"
+	case seen["docker"]:
+		return "docker"
+	}
+	return "process"
+}
+
+// buildTarget builds functions that run in containers for Linux on their
+// architecture, and the others for this machine.
+func buildTarget(fn *config.Function) string {
+	if fn.Runtime == "docker" {
+		return watch.LambdaTarget(fn)
+	}
+	return watch.HostTarget(fn)
 }
 
 func newExecutor(ctx context.Context, runtime string, log *slog.Logger) (executorSetup, error) {

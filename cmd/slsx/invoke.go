@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
@@ -30,6 +31,7 @@ type invokeOptions struct {
 	JSON      bool
 	Endpoint  string // invoke through a running slsx instead
 	AWSPort   int    // where AWS_ENDPOINT_URL points inside the function
+	Runtime   string // "" (the function's own), process or docker
 }
 
 func init() { extraCommands = append(extraCommands, newInvokeCmd) }
@@ -63,6 +65,7 @@ With --endpoint the call goes through that running slsx instead.`,
 	f.StringVarP(&opts.Dir, "dir", "d", ".", "project directory (slsx.yaml, or a SAM template.yaml)")
 	f.StringArrayVar(&opts.Overrides, "parameter-overrides", nil, "SAM template parameters, Key=Value (repeatable)")
 	f.IntVar(&opts.AWSPort, "aws-port", opts.AWSPort, "AWS port the function's SDK calls go to")
+	f.StringVar(&opts.Runtime, "runtime", "", "run the function as a process or in docker (default: its runtime in the project, else process)")
 	return cmd
 }
 
@@ -174,6 +177,12 @@ func invokeLocal(ctx context.Context, s streams, opts invokeOptions, env map[str
 	if fn == nil {
 		return invokeOutcome{}, usageError{fmt.Errorf("no function %q in %s; functions: %s", opts.Function, p.File, functionNames(p))}
 	}
+	resolveRuntimes(p, opts.Runtime)
+	ex, err := newExecutor(ctx, fn.Runtime, slog.New(slog.DiscardHandler))
+	if err != nil {
+		return invokeOutcome{}, err
+	}
+	defer ex.close()
 	if len(env) > 0 {
 		c := *fn
 		c.Environment = map[string]string{}
@@ -185,7 +194,7 @@ func invokeLocal(ctx context.Context, s streams, opts invokeOptions, env map[str
 		}
 		fn = &c
 	}
-	b := watch.NewBuilder(p.Dir, watch.BuildOptions{})
+	b := watch.NewBuilder(p.Dir, watch.BuildOptions{Target: buildTarget})
 	res := b.Ensure(ctx, []*config.Function{fn}, "invoke")[0]
 	if res.Err != nil {
 		if res.Output != "" {
@@ -205,6 +214,8 @@ func invokeLocal(ctx context.Context, s streams, opts invokeOptions, env map[str
 	svc := lambda.New(lambda.Options{
 		Identity:          id,
 		Bus:               bus,
+		Executors:         ex.executors(),
+		RuntimeHost:       ex.runtimeHost,
 		EdgeURL:           fmt.Sprintf("http://127.0.0.1:%d", opts.AWSPort),
 		AsyncRetryBackoff: []time.Duration{},
 	})

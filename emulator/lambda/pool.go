@@ -381,7 +381,7 @@ func (e *env) start(ctx context.Context) {
 	env = append(env, e.dep.environ...)
 	api := s.runtimeAddr + "/" + e.id
 	env = append(env, "AWS_LAMBDA_RUNTIME_API="+api, "AWS_LAMBDA_LOG_STREAM_NAME="+logStreamName(e.spawn))
-	h, err := s.exec.Start(ctx, EnvSpec{
+	h, err := s.executorFor(&e.dep.fn).Start(ctx, EnvSpec{
 		Function: e.p.name, EnvID: e.id, Generation: e.dep.gen, Dir: e.dep.dir, Environ: env,
 		MemoryMB: e.dep.memoryMB, RuntimeAPI: api, Image: e.dep.fn.Image, Output: &e.lw,
 	})

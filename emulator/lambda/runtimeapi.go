@@ -125,7 +125,7 @@ func (s *Service) handleNext(w http.ResponseWriter, r *http.Request, e *env) {
 		s.bus.Publish(*released)
 	}
 	if initDone {
-		s.bus.Publish(telemetry.EnvStarted{At: telemetry.Now(), Function: p.name, Generation: e.dep.gen, EnvID: e.id, InitDuration: e.initDur, Executor: s.exec.Name()})
+		s.bus.Publish(telemetry.EnvStarted{At: telemetry.Now(), Function: p.name, Generation: e.dep.gen, EnvID: e.id, InitDuration: e.initDur, Executor: s.executorFor(&e.dep.fn).Name()})
 	}
 
 	var inv *invocation

@@ -45,6 +45,9 @@ type Options struct {
 	Identity awsapi.Identity
 	Bus      *telemetry.Bus
 	Executor Executor // default ProcessExecutor
+	// Executors run the functions whose Runtime names one of them
+	// ("docker"); the others run on Executor.
+	Executors map[string]Executor
 	// RuntimeHost is where the Runtime API listens; default 127.0.0.1:0.
 	RuntimeHost string
 	// EdgeURL is put into every handler's AWS_ENDPOINT_URL (an slsx
@@ -134,6 +137,14 @@ func New(opts Options) *Service {
 		asyncCtx:    ctx,
 		asyncCancel: cancel,
 	}
+}
+
+// executorFor is the executor that runs fn's environments.
+func (s *Service) executorFor(fn *config.Function) Executor {
+	if x, ok := s.opts.Executors[fn.Runtime]; ok && fn.Runtime != "" {
+		return x
+	}
+	return s.exec
 }
 
 // Start listens for the Runtime API. It returns at once; the server runs
