@@ -88,6 +88,9 @@ func portError(err error) error {
 }
 
 func runDev(ctx context.Context, s streams, opts devOptions) error {
+	if err := checkRuntimeFlag(opts.Runtime); err != nil {
+		return err
+	}
 	p, err := loadProject(opts.Dir, opts.Overrides, s.Err)
 	if err != nil {
 		return err

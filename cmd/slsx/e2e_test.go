@@ -85,7 +85,7 @@ func TestVersionCommand(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwo(t *testing.T) {
-	for _, args := range [][]string{{"--bogus"}, {"invoke"}, {"dev", "extra-arg"}, {"serve", "--parameter-overrides", "Stage=qa"}} {
+	for _, args := range [][]string{{"--bogus"}, {"invoke"}, {"dev", "extra-arg"}, {"serve", "--parameter-overrides", "Stage=qa"}, {"dev", "--runtime", "lxc"}, {"invoke", "hello", "--runtime", "lxc"}} {
 		cmd := exec.Command(slsxBin, args...)
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

@@ -35,6 +35,15 @@ func (e executorSetup) executors() map[string]lambda.Executor {
 	return map[string]lambda.Executor{"docker": e.executor}
 }
 
+// checkRuntimeFlag rejects a --runtime other than process or docker.
+func checkRuntimeFlag(flag string) error {
+	switch flag {
+	case "", "process", "docker":
+		return nil
+	}
+	return usageError{fmt.Errorf("--runtime %q: use process or docker", flag)}
+}
+
 // resolveRuntimes gives every function of p its effective runtime: the
 // --runtime flag when set, else its own, else the project's.
 func resolveRuntimes(p *config.Project, flag string) {

@@ -169,6 +169,9 @@ func parseEnv(kvs []string) (map[string]string, error) {
 // invokeLocal builds (if needed) and runs the function in a private Lambda
 // service with no ports but its Runtime API.
 func invokeLocal(ctx context.Context, s streams, opts invokeOptions, env map[string]string, payload []byte) (invokeOutcome, error) {
+	if err := checkRuntimeFlag(opts.Runtime); err != nil {
+		return invokeOutcome{}, err
+	}
 	p, err := loadProject(opts.Dir, opts.Overrides, s.Err)
 	if err != nil {
 		return invokeOutcome{}, err
