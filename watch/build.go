@@ -479,9 +479,9 @@ func (b *Builder) prepareGraphs(ctx context.Context, fns []*config.Function) {
 		t := b.opts.Target(fn)
 		byTarget[t] = append(byTarget[t], arg)
 	}
-	for arch, args := range byTarget {
+	for target, args := range byTarget {
 		b.mu.Lock()
-		g, stale := b.graphs[arch], b.stale[arch]
+		g, stale := b.graphs[target], b.stale[target]
 		b.mu.Unlock()
 		need := g == nil || stale || g.Changed(args)
 		if g != nil && !need {
@@ -514,14 +514,14 @@ func (b *Builder) prepareGraphs(ctx context.Context, fns []*config.Function) {
 			all = append(all, h)
 		}
 		sort.Strings(all)
-		ng, err := LoadGraph(ctx, b.opts.GoCmd, b.dir, arch, b.opts.Env, all)
+		ng, err := LoadGraph(ctx, b.opts.GoCmd, b.dir, target, b.opts.Env, all)
 		if err != nil {
 			b.opts.Log.Warn("list packages", "err", err)
 			continue
 		}
 		b.mu.Lock()
-		b.graphs[arch] = ng
-		delete(b.stale, arch)
+		b.graphs[target] = ng
+		delete(b.stale, target)
 		b.mu.Unlock()
 	}
 }

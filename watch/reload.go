@@ -229,7 +229,7 @@ func (r *Reloader) change(ctx context.Context, p string) {
 	fns := r.functions()
 	graphs := r.b.Graph(ctx, fns)
 	affected := map[string]bool{}
-	for arch, g := range graphs {
+	for target, g := range graphs {
 		if g.Stale(p) {
 			r.b.Invalidate()
 		}
@@ -238,7 +238,7 @@ func (r *Reloader) change(ctx context.Context, p string) {
 			handlers[h] = true
 		}
 		for _, fn := range fns {
-			if arg, err := handlerArg(r.b.Dir(), fn.Handler); err == nil && r.b.Target(fn) == arch && handlers[arg] {
+			if arg, err := handlerArg(r.b.Dir(), fn.Handler); err == nil && r.b.Target(fn) == target && handlers[arg] {
 				affected[fn.Name] = true
 			}
 		}
