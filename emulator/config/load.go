@@ -724,18 +724,7 @@ func (l *loader) filterPolicy(n *yaml.Node, p string) json.RawMessage {
 		l.errorf(n, p, "must be a mapping such as {kind: [paid]}; got %s", describe(n))
 		return nil
 	}
-	// Node.Decode applies yaml.v3's guards against alias bombs and cycles.
-	var v any
-	if err := n.Decode(&v); err != nil {
-		l.errorf(n, p, "cannot be read: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-		return nil
-	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		l.errorf(n, p, "cannot be written as JSON (keys must be strings, numbers finite): %v", err)
-		return nil
-	}
-	return b
+	return l.mappingJSON(n, p)
 }
 
 func (l *loader) dynamodbEvent(fn *Function, n *yaml.Node, p string) {
@@ -856,18 +845,8 @@ func (l *loader) filterPatterns(n *yaml.Node, p string) []string {
 	return out
 }
 
-func (l *loader) patternJSON(n *yaml.Node, p string) []byte {
-	n = deref(n)
-	switch {
-	case n == nil || isNull(n):
-		l.errorf(n, p, "is empty; write a pattern such as {eventName: [INSERT]}")
-		return nil
-	case n.Kind == yaml.ScalarNode:
-		return []byte(n.Value)
-	case n.Kind != yaml.MappingNode:
-		l.errorf(n, p, "must be a pattern mapping such as {eventName: [INSERT]} or a JSON object string; got %s", describe(n))
-		return nil
-	}
+// mappingJSON writes a YAML mapping as JSON (filter policies and patterns).
+func (l *loader) mappingJSON(n *yaml.Node, p string) []byte {
 	// Node.Decode applies yaml.v3's guards against alias bombs and cycles.
 	var v any
 	if err := n.Decode(&v); err != nil {
@@ -880,6 +859,21 @@ func (l *loader) patternJSON(n *yaml.Node, p string) []byte {
 		return nil
 	}
 	return b
+}
+
+func (l *loader) patternJSON(n *yaml.Node, p string) []byte {
+	n = deref(n)
+	switch {
+	case n == nil || isNull(n):
+		l.errorf(n, p, "is empty; write a pattern such as {eventName: [INSERT]}")
+		return nil
+	case n.Kind == yaml.ScalarNode:
+		return []byte(n.Value)
+	case n.Kind != yaml.MappingNode:
+		l.errorf(n, p, "must be a pattern mapping such as {eventName: [INSERT]} or a JSON object string; got %s", describe(n))
+		return nil
+	}
+	return l.mappingJSON(n, p)
 }
 
 // ---- topics and subscriptions

@@ -587,15 +587,20 @@ func (l *loader) filterPolicy(v any, p string) json.RawMessage {
 		}
 		return json.RawMessage(t)
 	case map[string]any:
-		b, err := json.Marshal(t)
-		if err != nil {
-			l.errorf(p, "cannot be written as JSON: %v", err)
-			return nil
-		}
-		return b
+		return l.objectJSON(t, p)
 	}
 	l.errorf(p, "must be a mapping such as {kind: [paid]}; got %s", describe(v))
 	return nil
+}
+
+// objectJSON writes a template mapping (a filter policy or pattern) as JSON.
+func (l *loader) objectJSON(m map[string]any, p string) []byte {
+	b, err := json.Marshal(m)
+	if err != nil {
+		l.errorf(p, "cannot be written as JSON: %v", err)
+		return nil
+	}
+	return b
 }
 
 var streamSilent = []string{"StartingPositionTimestamp"}

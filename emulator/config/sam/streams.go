@@ -1,7 +1,6 @@
 package sam
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 
@@ -68,12 +67,7 @@ func (l *loader) patternJSON(v any, p string) []byte {
 	case string:
 		return []byte(t)
 	case map[string]any:
-		b, err := json.Marshal(t)
-		if err != nil {
-			l.errorf(p, "cannot be written as JSON: %v", err)
-			return nil
-		}
-		return b
+		return l.objectJSON(t, p)
 	}
 	l.errorf(p, "must be a JSON object string such as '{\"eventName\": [\"INSERT\"]}'; got %s", describe(v))
 	return nil
