@@ -1,13 +1,9 @@
 package dynamodb
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -16,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/slsx/slsx/internal/wirebench"
 )
 
 // benchItemJSON is a ~1 KB item in wire JSON.
@@ -200,12 +198,12 @@ func benchServer(b *testing.B, send func(db *dynamodb.Client) error) {
 	var raw []byte
 	db := dynamodb.NewFromConfig(awsConfig(), func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(e.url)
-		o.HTTPClient = &http.Client{Transport: captureTransport(func(req []byte) { raw = req })}
+		o.HTTPClient = &http.Client{Transport: wirebench.Capture(func(req []byte) { raw = req })}
 	})
 	if err := send(db); err != nil {
 		b.Fatal(err)
 	}
-	replay(b, strings.TrimPrefix(e.url, "http://"), raw)
+	wirebench.Replay(b, strings.TrimPrefix(e.url, "http://"), raw, "")
 }
 
 func BenchmarkPutItemServer(b *testing.B) {
@@ -228,51 +226,6 @@ func BenchmarkQuery20Server(b *testing.B) {
 		_, err := db.Query(ctx, &dynamodb.QueryInput{TableName: aws.String("srv"), KeyConditionExpression: aws.String("pk = :p"),
 			ExpressionAttributeValues: map[string]av{":p": sv("q")}})
 		return err
-	})
-}
-
-// captureTransport hands each outgoing request, in wire form, to keep.
-type captureTransport func(req []byte)
-
-func (c captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	dump, err := httputil.DumpRequestOut(r, true)
-	if err != nil {
-		return nil, err
-	}
-	c(dump)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-// replay sends req over 8 connections until b.N requests are answered,
-// failing on any answer but 200.
-func replay(b *testing.B, addr string, req []byte) {
-	b.SetParallelism(4) // 4 x GOMAXPROCS(2) = 8 connections
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		defer conn.Close()
-		br := bufio.NewReader(conn)
-		for pb.Next() {
-			if _, err := conn.Write(req); err != nil {
-				b.Error(err)
-				return
-			}
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			_, _ = io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK {
-				b.Errorf("status %d", resp.StatusCode)
-				return
-			}
-		}
 	})
 }
 

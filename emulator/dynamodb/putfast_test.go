@@ -15,6 +15,8 @@ import (
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
 	"github.com/slsx/slsx/emulator/dynamodb/attr"
+
+	"github.com/slsx/slsx/internal/wirebench"
 )
 
 var putBodies = []string{
@@ -157,7 +159,7 @@ func TestSDKPutTakesFastPath(t *testing.T) {
 	var body []byte
 	db := dynamodb.NewFromConfig(awsConfig(), func(o *dynamodb.Options) {
 		o.BaseEndpoint = aws.String(e.url)
-		o.HTTPClient = &http.Client{Transport: captureTransport(func(req []byte) {
+		o.HTTPClient = &http.Client{Transport: wirebench.Capture(func(req []byte) {
 			_, body, _ = bytes.Cut(req, []byte("\r\n\r\n"))
 		})}
 	})

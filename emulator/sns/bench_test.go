@@ -1,12 +1,9 @@
 package sns
 
 import (
-	"bufio"
-	"bytes"
 	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"runtime"
 	"strings"
 	"testing"
@@ -15,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awssns "github.com/aws/aws-sdk-go-v2/service/sns"
+
+	"github.com/slsx/slsx/internal/wirebench"
 )
 
 // benchConcurrency is the number of concurrent publishers the brief asks for.
@@ -90,56 +89,10 @@ func BenchmarkPublishServer(b *testing.B) {
 	cl := awssns.New(awssns.Options{
 		BaseEndpoint: aws.String(e.url), Region: "us-east-1", RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-		HTTPClient:  &http.Client{Transport: captureTransport(func(req []byte) { raw = req })},
+		HTTPClient:  &http.Client{Transport: wirebench.Capture(func(req []byte) { raw = req })},
 	})
 	if _, err := cl.Publish(ctx, &awssns.PublishInput{TopicArn: aws.String(arn), Message: aws.String("benchmark message")}); err != nil {
 		b.Fatal(err)
 	}
-	replay(b, strings.TrimPrefix(e.url, "http://"), raw, "<MessageId>")
-}
-
-// captureTransport hands each outgoing request, in wire form, to keep.
-type captureTransport func(req []byte)
-
-func (c captureTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	dump, err := httputil.DumpRequestOut(r, true)
-	if err != nil {
-		return nil, err
-	}
-	c(dump)
-	return http.DefaultTransport.RoundTrip(r)
-}
-
-// replay sends req over benchConcurrency connections until b.N requests
-// are answered, checking that each 200 answer contains want.
-func replay(b *testing.B, addr string, req []byte, want string) {
-	b.SetParallelism(parallelism())
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		conn, err := net.Dial("tcp", addr)
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		defer conn.Close()
-		br := bufio.NewReader(conn)
-		buf := make([]byte, 64<<10)
-		for pb.Next() {
-			if _, err := conn.Write(req); err != nil {
-				b.Error(err)
-				return
-			}
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			n, _ := io.ReadFull(resp.Body, buf)
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusOK || !bytes.Contains(buf[:n], []byte(want)) {
-				b.Errorf("status %d: %s", resp.StatusCode, buf[:n])
-				return
-			}
-		}
-	})
+	wirebench.Replay(b, strings.TrimPrefix(e.url, "http://"), raw, "<MessageId>")
 }
