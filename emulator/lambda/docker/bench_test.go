@@ -67,34 +67,39 @@ func benchColdStart(b *testing.B, ex lambda.Executor, host string) {
 	var times []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		env := "bench-" + time.Now().Format("150405.000000000")
-		env = strings.ReplaceAll(env, ".", "-")
-		api := n.addr + "/" + env
-		got := n.expect(env)
-		start := time.Now()
-		e, err := ex.Start(context.Background(), lambda.EnvSpec{
-			Function: "bench", EnvID: env, Generation: 1, Dir: handlerDir("echo"), MemoryMB: 128,
-			Environ: []string{"AWS_LAMBDA_RUNTIME_API=" + api, "PATH=/usr/bin:/bin"}, RuntimeAPI: api, Output: io.Discard,
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		select {
-		case <-got:
-		case <-e.Done():
-			b.Fatalf("environment exited: %v", e.Err())
-		case <-time.After(30 * time.Second):
-			b.Fatal("no GET /next")
-		}
-		times = append(times, time.Since(start))
-		b.StopTimer()
-		_ = e.Kill()
-		<-e.Done()
-		b.StartTimer()
+		env := strings.ReplaceAll("bench-"+time.Now().Format("150405.000000000"), ".", "-")
+		times = append(times, coldStart(b, ex, n, env))
 	}
 	b.StopTimer()
-	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "ms-median")
+	b.ReportMetric(float64(median(times).Microseconds())/1000, "ms-median")
+}
+
+// coldStart starts environment env and returns the time to its first GET
+// /next; the environment is killed again outside the timer.
+func coldStart(b *testing.B, ex lambda.Executor, n *nextServer, env string) time.Duration {
+	api := n.addr + "/" + env
+	got := n.expect(env)
+	start := time.Now()
+	e, err := ex.Start(context.Background(), lambda.EnvSpec{
+		Function: "bench", EnvID: env, Generation: 1, Dir: handlerDir("echo"), MemoryMB: 128,
+		Environ: []string{"AWS_LAMBDA_RUNTIME_API=" + api, "PATH=/usr/bin:/bin"}, RuntimeAPI: api, Output: io.Discard,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	select {
+	case <-got:
+	case <-e.Done():
+		b.Fatalf("environment exited: %v", e.Err())
+	case <-time.After(30 * time.Second):
+		b.Fatal("no GET /next")
+	}
+	took := time.Since(start)
+	b.StopTimer()
+	_ = e.Kill()
+	<-e.Done()
+	b.StartTimer()
+	return took
 }
 
 func BenchmarkColdStart(b *testing.B) {
@@ -191,29 +196,7 @@ func BenchmarkColdInterleaved(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for j, x := range []*Executor{pipe, attach} {
-			env := "bench-" + strconv.Itoa(i) + "-" + strconv.Itoa(j)
-			api := n.addr + "/" + env
-			got := n.expect(env)
-			start := time.Now()
-			e, err := x.Start(context.Background(), lambda.EnvSpec{
-				Function: "bench", EnvID: env, Generation: 1, Dir: handlerDir("echo"), MemoryMB: 128,
-				Environ: []string{"AWS_LAMBDA_RUNTIME_API=" + api, "PATH=/usr/bin:/bin"}, RuntimeAPI: api, Output: io.Discard,
-			})
-			if err != nil {
-				b.Fatal(err)
-			}
-			select {
-			case <-got:
-			case <-e.Done():
-				b.Fatalf("environment exited: %v", e.Err())
-			case <-time.After(30 * time.Second):
-				b.Fatal("no GET /next")
-			}
-			times[j] = append(times[j], time.Since(start))
-			b.StopTimer()
-			_ = e.Kill()
-			<-e.Done()
-			b.StartTimer()
+			times[j] = append(times[j], coldStart(b, x, n, "bench-"+strconv.Itoa(i)+"-"+strconv.Itoa(j)))
 		}
 	}
 	b.StopTimer()
