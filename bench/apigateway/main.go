@@ -22,7 +22,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -43,6 +42,8 @@ import (
 	"github.com/slsx/slsx/emulator"
 	"github.com/slsx/slsx/emulator/config"
 	"github.com/slsx/slsx/watch"
+
+	"github.com/slsx/slsx/internal/projcopy"
 )
 
 func main() { os.Exit(run()) }
@@ -197,24 +198,7 @@ func copyFixture(src string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			if rel == ".slsx" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	return dst, err
+	return dst, projcopy.Copy(dst, src)
 }
 
 type loadResult struct {

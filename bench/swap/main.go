@@ -27,6 +27,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/slsx/slsx/internal/projcopy"
 )
 
 func main() {
@@ -58,7 +60,7 @@ func run(n, clients int, think time.Duration, bin, fixture string) error {
 	// neither's edits trigger the other.
 	devDir, plainDir := filepath.Join(tmp, "dev"), filepath.Join(tmp, "plain")
 	for _, d := range []string{devDir, plainDir} {
-		if err := copyDir(fixture, d); err != nil {
+		if err := projcopy.Copy(d, fixture); err != nil {
 			return err
 		}
 	}
@@ -455,26 +457,6 @@ func saveAtomic(path, content string) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func copyDir(src, dst string) error {
-	return filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if info.IsDir() {
-			if info.Name() == ".slsx" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
 }
 
 func median(ds []time.Duration) time.Duration {

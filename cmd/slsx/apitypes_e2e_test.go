@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/slsx/slsx/internal/projcopy"
 )
 
 // The three API types of testdata/apitypes, each compared with
@@ -42,28 +44,12 @@ var (
 	resourceIDRe = regexp.MustCompile(`^[a-z0-9]{6}$`)
 )
 
-// copyDir copies a fixture tree into a fresh temp dir.
+// copyDir copies a project tree (less .slsx) into a fresh temp dir, so
+// builds and data stay out of the repository.
 func copyDir(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
-	err := filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if info.IsDir() {
-			if rel == ".slsx" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
+	if err := projcopy.Copy(dst, src); err != nil {
 		t.Fatal(err)
 	}
 	return dst

@@ -42,32 +42,7 @@ func TestMain(m *testing.M) {
 // out of the repository.
 func copyExample(t *testing.T) string {
 	t.Helper()
-	src, err := filepath.Abs("../../examples/hello")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := t.TempDir()
-	err = filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if rel == ".slsx" {
-			return filepath.SkipDir
-		}
-		if info.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return copyDir(t, "../../examples/hello")
 }
 
 func TestVersionCommand(t *testing.T) {

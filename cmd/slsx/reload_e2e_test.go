@@ -86,29 +86,7 @@ const Version = "%s"
 // copyFixture copies testdata/<name> into a temp dir.
 func copyFixture(t *testing.T, name string) string {
 	t.Helper()
-	src, err := filepath.Abs(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := t.TempDir()
-	err = filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if info.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
+	return copyDir(t, filepath.Join("testdata", name))
 }
 
 // saveAtomic writes a file the way editors do: a temporary beside it, then
