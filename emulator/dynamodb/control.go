@@ -282,13 +282,7 @@ func opUpdateTable(s *Service, c *call) ([]byte, error) {
 			if ss.StreamViewType == nil {
 				return nil, awsapi.ValidationError("1 validation error detected: Value null at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must not be null when StreamEnabled is true")
 			}
-			if m.StreamLabel != "" {
-				m.PastStreams = append(livePastStreams(m.PastStreams, now), pastStream{Label: m.StreamLabel, View: m.StreamView,
-					Created: m.StreamCreated, StartSeq: m.StreamStartSeq, Ended: now})
-			}
-			m.StreamEnabled, m.StreamView, m.StreamCreated = true, *ss.StreamViewType, now
-			m.StreamLabel = streamLabel(now)
-			m.StreamStartSeq = s.seq.peek() + 1
+			m.beginStream(*ss.StreamViewType, streamLabel(now), now, s.seq.peek()+1)
 			newStreamNeeded = true
 		} else {
 			if !m.StreamEnabled {
@@ -315,15 +309,36 @@ func opUpdateTable(s *Service, c *call) ([]byte, error) {
 	}
 	s.rebuildIndexList(t, created)
 	if newStreamNeeded {
-		if t.stream != nil {
-			t.stream.disable()
-			t.past = append(livePast(t.past, now), t.stream)
-		}
-		t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated, m.StreamStartSeq)
+		s.openStream(t, now)
 	} else if !m.StreamEnabled && t.stream != nil && old.StreamEnabled {
 		t.stream.disable()
 	}
 	return marshal(map[string]any{"TableDescription": s.describe(t, "ACTIVE")})
+}
+
+// beginStream gives m a new stream (view, label), keeping the current one,
+// if any, readable for its retention under its own label.
+func (m *tableMeta) beginStream(view, label string, now time.Time, startSeq uint64) {
+	if m.StreamLabel != "" && m.StreamLabel != label {
+		m.PastStreams = append(livePastStreams(m.PastStreams, now), pastStream{Label: m.StreamLabel, View: m.StreamView,
+			Created: m.StreamCreated, StartSeq: m.StreamStartSeq, Ended: now})
+	}
+	m.StreamEnabled, m.StreamView, m.StreamCreated = true, view, now
+	m.StreamLabel, m.StreamStartSeq = label, startSeq
+}
+
+// openStream starts t.stream as beginStream (committed in t.meta) set it:
+// the stream it replaces stops, and stays readable with the past ones
+// when its label differs. Caller holds t.mu.
+func (s *Service) openStream(t *table, now time.Time) {
+	m := &t.meta
+	if old := t.stream; old != nil {
+		old.disable()
+		if old.label != m.StreamLabel {
+			t.past = append(livePast(t.past, now), old)
+		}
+	}
+	t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated, m.StreamStartSeq)
 }
 
 // livePastStreams drops the replaced streams whose retention has passed.

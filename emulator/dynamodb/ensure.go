@@ -59,29 +59,18 @@ func (s *Service) ensureStream(t *table, ct *config.Table) error {
 		return nil
 	}
 	now := time.Now().UTC()
-	if m.StreamLabel != "" && m.StreamLabel != ct.StreamLabel {
-		m.PastStreams = append(livePastStreams(m.PastStreams, now), pastStream{Label: m.StreamLabel, View: m.StreamView,
-			Created: m.StreamCreated, StartSeq: m.StreamStartSeq, Ended: now})
+	label := ct.StreamLabel
+	if label == "" {
+		label = streamLabel(now)
 	}
-	m.StreamEnabled, m.StreamView, m.StreamCreated = true, ct.StreamView, now
-	m.StreamLabel = ct.StreamLabel
-	if m.StreamLabel == "" {
-		m.StreamLabel = streamLabel(now)
-	}
-	m.StreamStartSeq = s.seq.peek() + 1
+	m.beginStream(ct.StreamView, label, now, s.seq.peek()+1)
 	old := t.meta
 	t.meta = m
 	if err := s.saveMeta(t); err != nil {
 		t.meta = old
 		return err
 	}
-	if t.stream != nil {
-		t.stream.disable()
-		if old.StreamLabel != m.StreamLabel {
-			t.past = append(livePast(t.past, now), t.stream)
-		}
-	}
-	t.stream = newStream(s, t, m.StreamLabel, m.StreamView, m.StreamCreated, m.StreamStartSeq)
+	s.openStream(t, now)
 	return nil
 }
 
