@@ -120,7 +120,6 @@ func runDev(ctx context.Context, s streams, opts devOptions) error {
 		return err
 	}
 	defer execSetup.close()
-	execSetup.name = runtimesLabel(p)
 
 	stack, err := emulator.New(emulator.Options{
 		Project: p, Host: opts.Host, APIPort: opts.Port, AWSPort: opts.AWSPort, DataDir: dataDir,
@@ -147,7 +146,7 @@ func runDev(ctx context.Context, s streams, opts devOptions) error {
 	}
 	dash := (*tui.Dashboard)(nil)
 	if useTUI {
-		dash = tui.New(runCtx, bus, dashInfo(p, stack, execSetup.name))
+		dash = tui.New(runCtx, bus, dashInfo(p, stack, runtimesLabel(p)))
 	}
 	if err := stack.Start(runCtx); err != nil {
 		logger.Error("apply project", "err", err)
@@ -157,7 +156,7 @@ func runDev(ctx context.Context, s streams, opts devOptions) error {
 	}
 	if dash != nil {
 		// The API endpoints exist only once Start applied the project.
-		dash.SetInfo(dashInfo(p, stack, execSetup.name))
+		dash.SetInfo(dashInfo(p, stack, runtimesLabel(p)))
 	}
 
 	builder := watch.NewBuilder(p.Dir, watch.BuildOptions{Bus: bus, Log: logger, Target: buildTarget})

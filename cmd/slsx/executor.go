@@ -16,10 +16,9 @@ import (
 	"github.com/slsx/slsx/watch"
 )
 
-// executorSetup is the executor chosen by --runtime with the addresses its
-// environments need to reach slsx.
+// executorSetup is the container executor, when a function runs in docker,
+// with the addresses its environments need to reach slsx.
 type executorSetup struct {
-	name          string
 	executor      lambda.Executor // nil means the Lambda service's default (process)
 	runtimeHost   string          // Runtime API listen address; "" = 127.0.0.1:0
 	extraEdgeHost string          // also serve the AWS edge here (docker bridge)
@@ -96,7 +95,7 @@ func buildTarget(fn *config.Function) string {
 func newExecutor(ctx context.Context, runtime string, log *slog.Logger) (executorSetup, error) {
 	switch runtime {
 	case "", "process":
-		return executorSetup{name: "process", close: func() {}}, nil
+		return executorSetup{close: func() {}}, nil
 	case "docker":
 		instance := "slsx-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().Unix(), 36)
 		x, err := docker.New(ctx, docker.Options{Instance: instance, Logger: log})
@@ -115,7 +114,6 @@ func newExecutor(ctx context.Context, runtime string, log *slog.Logger) (executo
 			log.Warn("remove leftover containers", "err", err)
 		}
 		return executorSetup{
-			name:          "docker",
 			executor:      x,
 			runtimeHost:   net.JoinHostPort(x.HostIP(), "0"),
 			extraEdgeHost: x.HostIP(),
