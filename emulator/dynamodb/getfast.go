@@ -6,19 +6,15 @@ import "github.com/slsx/slsx/emulator/dynamodb/attr"
 // false sends it to the general decoder.
 func decodeGetFast(body []byte, in *getItemInput) bool {
 	r := attr.NewBody(body)
-	str := func() (*string, error) {
-		s, err := r.String()
-		return &s, err
-	}
 	err := r.Members(func(name string) error {
 		var err error
 		switch name {
 		case "TableName":
-			in.TableName, err = str()
+			in.TableName, err = r.StringPtr()
 		case "Key":
 			in.Key, _, _, err = r.Item()
 		case "ProjectionExpression":
-			in.ProjectionExpression, err = str()
+			in.ProjectionExpression, err = r.StringPtr()
 		case "ExpressionAttributeNames":
 			in.ExpressionAttributeNames, err = r.StringMap()
 		case "ConsistentRead":
@@ -26,7 +22,7 @@ func decodeGetFast(body []byte, in *getItemInput) bool {
 			b, err = r.Bool()
 			in.ConsistentRead = &b
 		case "ReturnConsumedCapacity":
-			in.ReturnConsumedCapacity, err = str()
+			in.ReturnConsumedCapacity, err = r.StringPtr()
 		default:
 			err = attr.ErrSlowPath
 		}

@@ -26,19 +26,15 @@ type putRaw struct {
 func decodePutFast(body []byte, in *putItemInput) (putRaw, bool) {
 	var pr putRaw
 	r := attr.NewBody(body)
-	str := func() (*string, error) {
-		s, err := r.String()
-		return &s, err
-	}
 	err := r.Members(func(name string) error {
 		var err error
 		switch name {
 		case "TableName":
-			in.TableName, err = str()
+			in.TableName, err = r.StringPtr()
 		case "Item":
 			in.Item, pr.data, pr.form, err = r.Item()
 		case "ConditionExpression":
-			in.ConditionExpression, err = str()
+			in.ConditionExpression, err = r.StringPtr()
 		case "ExpressionAttributeNames":
 			in.ExpressionAttributeNames, err = r.StringMap()
 		case "ExpressionAttributeValues":
@@ -51,13 +47,13 @@ func decodePutFast(body []byte, in *putItemInput) (putRaw, bool) {
 				}
 			}
 		case "ReturnValues":
-			in.ReturnValues, err = str()
+			in.ReturnValues, err = r.StringPtr()
 		case "ReturnValuesOnConditionCheckFailure":
-			in.ReturnValuesOnConditionCheckFailure, err = str()
+			in.ReturnValuesOnConditionCheckFailure, err = r.StringPtr()
 		case "ReturnConsumedCapacity":
-			in.ReturnConsumedCapacity, err = str()
+			in.ReturnConsumedCapacity, err = r.StringPtr()
 		case "ReturnItemCollectionMetrics":
-			in.ReturnItemCollectionMetrics, err = str()
+			in.ReturnItemCollectionMetrics, err = r.StringPtr()
 		default:
 			err = attr.ErrSlowPath
 		}

@@ -77,6 +77,13 @@ func (r *Body) String() (string, error) {
 	return s, nil
 }
 
+// StringPtr reads a JSON string into a new *string, as optional request
+// members are held.
+func (r *Body) StringPtr() (*string, error) {
+	v, err := r.String()
+	return &v, err
+}
+
 // object reads a JSON object nested in the body, calling fn with the
 // reader at each member's value.
 func (r *Body) object(fn func(key string) error) error {
