@@ -110,6 +110,21 @@ func startDockerDev(t *testing.T, r *dockerRuns, dir string) *liveDev {
 	return d
 }
 
+// stopClean sends SIGINT to d and checks that it exits cleanly (no forced
+// exit) leaving none of its containers behind.
+func (r *dockerRuns) stopClean(t *testing.T, d *liveDev) {
+	t.Helper()
+	stopped := time.Now()
+	d.stop(t)
+	t.Logf("shutdown took %v", time.Since(stopped))
+	if code := d.cmd.ProcessState.ExitCode(); code != 0 || strings.Contains(d.stderr.String(), "forced exit") {
+		t.Errorf("exit code %d after SIGINT, want a clean exit:\n%s", code, d.stderr)
+	}
+	if left := r.list(d.cmd.Process.Pid); len(left) > 0 {
+		t.Errorf("containers left after SIGINT: %v", functions(left))
+	}
+}
+
 // awsURL is the AWS edge URL the dev banner printed.
 func (d *liveDev) awsURL(t *testing.T) string {
 	t.Helper()
@@ -225,15 +240,7 @@ func TestDevDockerEndToEnd(t *testing.T) {
 	if left := r.list(pid); len(left) == 0 {
 		t.Fatal("no containers before SIGINT")
 	}
-	stopped := time.Now()
-	d.stop(t)
-	t.Logf("shutdown took %v", time.Since(stopped))
-	if code := d.cmd.ProcessState.ExitCode(); code != 0 || strings.Contains(d.stderr.String(), "forced exit") {
-		t.Errorf("exit code %d after SIGINT, want a clean exit:\n%s", code, d.stderr)
-	}
-	if left := r.list(pid); len(left) > 0 {
-		t.Errorf("containers left after SIGINT: %v", functions(left))
-	}
+	r.stopClean(t, d)
 	u, _ := url.Parse(awsURL)
 	addrs := []string{strings.TrimPrefix(d.api, "http://"), u.Host, net.JoinHostPort(r.bridge, u.Port())}
 	for a := range runtimeAddrs {
@@ -363,15 +370,7 @@ func TestDevDockerInterruptDuringColdStarts(t *testing.T) {
 	}
 	defer wg.Wait()
 	waitFor(t, "the first containers", func() bool { return len(r.list(pid)) >= 2 })
-	stopped := time.Now()
-	d.stop(t)
-	t.Logf("shutdown took %v", time.Since(stopped))
-	if code := d.cmd.ProcessState.ExitCode(); code != 0 || strings.Contains(d.stderr.String(), "forced exit") {
-		t.Errorf("exit code %d after SIGINT, want a clean exit:\n%s", code, d.stderr)
-	}
-	if left := r.list(pid); len(left) > 0 {
-		t.Errorf("containers left after SIGINT: %v", functions(left))
-	}
+	r.stopClean(t, d)
 }
 
 // TestDevPerFunctionRuntime: a function with `runtime: docker` in
